@@ -1,0 +1,2 @@
+#if RAMPART_FIRMWARE
+#endif

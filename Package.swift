@@ -1,0 +1,75 @@
+// swift-tools-version: 6.2
+//
+// Rampart: one package for the host (gateway, tools, tests) and the firmware.
+//
+// Host:      `swift build`, `swift test`.
+// Firmware:  `make firmware BOARD=<board>` runs
+//            `swift build -c release --triple <arch> --toolset boards/<board>/toolset.json --product rampart-firmware`.
+//            The toolset defines RAMPART_FIRMWARE and RAMPART_BOARD_<FAMILY>; without them the
+//            board targets and firmware images compile to nothing, so host builds stay clean.
+import PackageDescription
+
+let firmwareSwift: [SwiftSetting] = [.enableExperimentalFeature("Volatile")]
+
+let package = Package(
+    name: "Rampart",
+    products: [
+        .executable(name: "rampart", targets: ["rampart"]),
+        .executable(name: "rampart-firmware", targets: ["rampart-firmware"]),
+        .executable(name: "rampart-selftest", targets: ["rampart-selftest"]),
+        .executable(name: "rampart-bench", targets: ["rampart-bench"]),
+        .library(name: "RampartCrypto", targets: ["RampartCrypto"]),
+        .library(name: "RampartHostCrypto", targets: ["RampartHostCrypto"]),
+        .library(name: "QEMURig", targets: ["QEMURig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // ── Firmware: Embedded Swift, no Foundation, no heap; also compiles for the host. ──
+        .target(name: "RampartCrypto", path: "Firmware/Crypto"),
+        .target(name: "RampartPlatform", path: "Firmware/Platform"),
+        .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartPlatform"],
+                path: "Firmware/SelfTest"),
+
+        // Board support. Compiled only when the board's toolset defines its family.
+        .target(name: "BoardRuntime", path: "boards/Runtime"),
+        .target(name: "BoardMPS2", dependencies: ["RampartPlatform", "BoardRuntime"],
+                path: "boards/MPS2", swiftSettings: firmwareSwift),
+        .target(name: "BoardNRF5", dependencies: ["RampartPlatform", "BoardRuntime"],
+                path: "boards/NRF5", swiftSettings: firmwareSwift),
+
+        // Firmware images (one per purpose; the board is chosen by the toolset).
+        .executableTarget(name: "rampart-firmware",
+                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardMPS2", "BoardNRF5"],
+                          path: "Firmware/Images/App", swiftSettings: firmwareSwift),
+        .executableTarget(name: "rampart-selftest",
+                          dependencies: ["RampartSelfTest", "RampartPlatform", "BoardRuntime", "BoardMPS2", "BoardNRF5"],
+                          path: "Firmware/Images/SelfTest", swiftSettings: firmwareSwift),
+        .executableTarget(name: "rampart-bench",
+                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardMPS2", "BoardNRF5"],
+                          path: "Firmware/Images/Bench", swiftSettings: firmwareSwift),
+
+        // ── Host tools: Swift 6 on Linux. ──
+        .systemLibrary(name: "CSodium", path: "HostTools/CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        .target(name: "RampartHostCrypto",
+                dependencies: ["RampartCrypto", "CSodium",
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "_CryptoExtras", package: "swift-crypto")],
+                path: "HostTools/HostCrypto"),
+        .target(name: "QEMURig", path: "HostTools/QEMURig"),
+        .executableTarget(name: "rampart",
+                          dependencies: ["QEMURig", "RampartHostCrypto",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "HostTools/CLI"),
+
+        // ── Tests ──
+        .testTarget(name: "CryptoTests", dependencies: ["RampartCrypto", "RampartSelfTest", "RampartPlatform"],
+                    path: "Tests/CryptoTests"),
+        .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto"],
+                    path: "Tests/HostCryptoTests"),
+        .testTarget(name: "FirmwareTests", dependencies: ["QEMURig"], path: "Tests/FirmwareTests"),
+    ]
+)

@@ -1,0 +1,2 @@
+#if RAMPART_BOARD_MPS2
+#endif

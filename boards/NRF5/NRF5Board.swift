@@ -1,0 +1,2 @@
+#if RAMPART_BOARD_NRF5
+#endif
