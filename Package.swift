@@ -29,15 +29,17 @@ let package = Package(
     targets: [
         // ── Firmware: Embedded Swift, no Foundation, no heap; also compiles for the host. ──
         .target(name: "RampartCrypto", path: "Firmware/Crypto"),
-        .target(name: "RampartPlatform", path: "Firmware/Platform"),
+        .target(name: "RampartPlatform", dependencies: ["RampartCrypto"], path: "Firmware/Platform"),
         .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartPlatform"],
                 path: "Firmware/SelfTest"),
 
         // Board support. Compiled only when the board's toolset defines its family.
         .target(name: "BoardRuntime", path: "boards/Runtime"),
-        .target(name: "BoardMPS2", dependencies: ["RampartPlatform", "BoardRuntime"],
+        .target(name: "BoardCommon", dependencies: ["RampartPlatform", "RampartCrypto", "BoardRuntime"],
+                path: "boards/Common", swiftSettings: firmwareSwift),
+        .target(name: "BoardMPS2", dependencies: ["BoardCommon", "RampartPlatform", "RampartCrypto", "BoardRuntime"],
                 path: "boards/MPS2", swiftSettings: firmwareSwift),
-        .target(name: "BoardNRF5", dependencies: ["RampartPlatform", "BoardRuntime"],
+        .target(name: "BoardNRF5", dependencies: ["BoardCommon", "RampartPlatform", "RampartCrypto", "BoardRuntime"],
                 path: "boards/NRF5", swiftSettings: firmwareSwift),
 
         // Firmware images (one per purpose; the board is chosen by the toolset).
