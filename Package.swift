@@ -62,8 +62,9 @@ let package = Package(
                                .product(name: "_CryptoExtras", package: "swift-crypto")],
                 path: "HostTools/HostCrypto"),
         .target(name: "QEMURig", path: "HostTools/QEMURig"),
+        .target(name: "FirmwareMetrics", path: "HostTools/FirmwareMetrics"),
         .executableTarget(name: "rampart",
-                          dependencies: ["QEMURig", "RampartHostCrypto",
+                          dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "HostTools/CLI"),
 
@@ -72,6 +73,6 @@ let package = Package(
                     path: "Tests/CryptoTests"),
         .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto"],
                     path: "Tests/HostCryptoTests"),
-        .testTarget(name: "FirmwareTests", dependencies: ["QEMURig"], path: "Tests/FirmwareTests"),
+        .testTarget(name: "FirmwareTests", dependencies: ["QEMURig", "FirmwareMetrics"], path: "Tests/FirmwareTests"),
     ]
 )

@@ -1,0 +1,103 @@
+import ArgumentParser
+import FirmwareMetrics
+import Foundation
+import QEMURig
+
+/// `rampart bench …`: benchmarks, separate from the tests. Each prints one flat JSON object
+/// per run with `--json` (figures named with their unit last, plus where they ran).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark and report what it measured.",
+        subcommands: [FirmwareBench.self])
+}
+
+/// `rampart bench firmware`: instruction counts of the crypto primitives on a board in QEMU.
+struct FirmwareBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "firmware",
+        abstract: "Instruction counts, stack and flash of the device crypto on a board in QEMU.",
+        discussion: """
+            Boots .build/firmware/<board>/bench.elf under `qemu-system-arm -icount \
+            shift=7,align=off,sleep=off`, where every instruction takes 128 ns of virtual time, \
+            so the board's timer counts instructions exactly and repeatably. Sizes come from \
+            rampart.elf (flash, static RAM) and bench.elf (the crypto core's symbols).
+
+            Build the images first: make firmware bench-image BOARD=<board>
+            (`make bench-firmware` does both, for mps2-an386 and microbit.)
+            """)
+
+    @Option(help: "Board to run on: \(QEMUBoard.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var board: String = "mps2-an386"
+
+    @Option(help: "The directory holding the board folders with bench.elf and rampart.elf.")
+    var imageDirectory: String = ".build/firmware"
+
+    @Option(help: "Seconds before the run is abandoned.")
+    var timeout: Int = 600
+
+    @Flag(help: "Print one flat JSON object instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let board: QEMUBoard
+        do { board = try QEMUBoard(named: self.board) } catch { throw ValidationError("\(error)") }
+        let folder = URL(fileURLWithPath: imageDirectory).appending(component: board.rawValue)
+        let benchELF = folder.appending(component: "bench.elf")
+        let appELF = folder.appending(component: "rampart.elf")
+        for file in [benchELF, appELF] where !FileManager.default.fileExists(atPath: file.path) {
+            throw ValidationError("\(file.path) is missing; build it with: make firmware bench-image BOARD=\(board.rawValue)")
+        }
+
+        let result = try await QEMURig.run(QEMULaunchOptions(
+            board: board, firmware: benchELF, timeLimit: .seconds(timeout), countsInstructions: true))
+        guard result.exitStatus == 0 else {
+            throw ValidationError("""
+                the benchmark image did not finish cleanly (\(result.termination)). Its output:
+                \(result.outputText)
+                """)
+        }
+        let output: BenchmarkOutput
+        do { output = try BenchmarkOutput(parsing: result.outputText) } catch { throw ValidationError("\(error)") }
+        let app = try ELFFile(path: appELF.path)
+        let bench = try ELFFile(path: benchELF.path)
+        let report = FirmwareBenchReport(output: output, application: app, benchmark: bench)
+        print(json ? report.json : report.table)
+    }
+}
+
+/// The figures of one board, in the order and with the keys issue 2 names.
+struct FirmwareBenchReport {
+    var fields: [(key: String, value: String)] = []
+
+    init(output: BenchmarkOutput, application: ELFFile, benchmark: ELFFile) {
+        func add(_ key: String, _ value: UInt64?) {
+            if let value { fields.append((key, "\(value)")) }
+        }
+        fields.append(("board", "\"\(output.board)\""))
+        add("x25519_instructions", output.instructions("x25519"))
+        add("p256_keygen_instructions", output.instructions("p256_keygen"))
+        add("p256_ecdh_instructions", output.instructions("p256_ecdh"))
+        add("p256_ecdh_x_only_instructions", output.instructions("p256_ecdh_x_only"))
+        add("sha256_block_instructions", output.instructions("sha256_block"))
+        add("aes128_block_instructions", output.instructions("aes128_block"))
+        add("ccm64_instructions", output.instructions("ccm64"))
+        add("stack_peak_bytes", output.stackPeakBytes)
+        add("crypto_flash_bytes", UInt64(benchmark.definedSymbolBytes(containing: "13RampartCrypto")))
+        add("flash_bytes", UInt64(application.flashBytes))
+        add("static_ram_bytes", UInt64(application.staticRAMBytes))
+        add("ram_bytes", UInt64(application.staticRAMBytes) + output.stackPeakBytes)
+        fields.append(("icount_shift", "7"))
+        fields.append(("command", "\"make bench-firmware\""))
+    }
+
+    var json: String {
+        "{" + fields.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+    }
+
+    var table: String {
+        let width = fields.map(\.key.count).max() ?? 0
+        return fields.map { $0.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value }
+            .joined(separator: "\n")
+    }
+}
