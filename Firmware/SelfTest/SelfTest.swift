@@ -7,6 +7,12 @@ public func runSelfTest<Output: Console, Entropy: RandomSource>(
     _ report: inout SelfTestReport<Output>, entropy: inout Entropy
 ) {
     checkConstantTime(&report)
+    checkSHA256(&report)
+    checkHMACAndHKDF(&report)
+    checkHMACDRBG(&report)
+    checkAESAndCCM(&report)
+    checkX25519(&report)
+    checkP256(&report)
     checkEntropy(&report, &entropy)
 }
 

@@ -1,0 +1,123 @@
+// P-256 (secp256r1, SP 800-186 §3.2.1.3) key generation and Diffie-Hellman: the primitive
+// of SEC 1 §3.3.1 with full public-key validation (SEC 1 §3.2.2.1, SP 800-56A Rev. 3
+// §5.6.2.3.3), in constant time with respect to the private key.
+
+public enum P256 {
+    /// A point on the curve, affine, coordinates big-endian. Only constructed after
+    /// validation: not the identity, coordinates below p, on the curve (the cofactor is 1,
+    /// so every such point is in the group).
+    public struct PublicKey: Sendable {
+        public let x: Bytes32
+        public let y: Bytes32
+
+        init(validated x: Bytes32, _ y: Bytes32) {
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Bytes of an uncompressed SEC 1 point, 0x04 ‖ x ‖ y (SEC 1 §2.3.3).
+    public static let uncompressedPointLength = 65
+    /// Bytes of a compressed SEC 1 point, 0x02/0x03 ‖ x.
+    public static let compressedPointLength = 33
+    /// Draws of 32 random bytes before key generation gives up; each draw is rejected with
+    /// probability (2^256 − n + 1)/2^256 < 2^−32, so reaching the bound means a broken RNG.
+    public static let privateKeyDrawsMax = 16
+
+    /// Whether 1 ≤ d < n. Constant time.
+    public static func isValidPrivateKey(_ d: Bytes32) -> Bool {
+        privateKeyInRange(d) == 1
+    }
+
+    /// A private key drawn uniformly from [1, n − 1] by rejection sampling: random 256-bit
+    /// strings are drawn until one is in range (FIPS 186-5 §A.2.2, SP 800-56A Rev. 3
+    /// §5.6.1.2.2). Which draw is accepted says nothing about the key.
+    public static func generatePrivateKey<R: RandomSource>(using rng: inout R) -> Bytes32 {
+        for _ in 0..<privateKeyDrawsMax {
+            var candidate = rng.bytes32()
+            if isValidPrivateKey(candidate) { return candidate }
+            candidate.wipe()
+        }
+        preconditionFailure("P-256 key generation: random source returned out-of-range values")
+    }
+
+    /// The public key d·G (SEC 1 §3.2.1).
+    public static func publicKey(privateKey: Bytes32) throws(CryptoError) -> PublicKey {
+        guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
+        var point = multiply(x: generatorX, y: generatorY, by: privateKey)
+        defer { point.wipe() }
+        var zInverse = FieldElement.zero
+        FieldElement.invert(&zInverse, point.z)
+        defer { zInverse.wipe() }
+        FieldElement.mul(&point.x, by: zInverse)
+        FieldElement.mul(&point.y, by: zInverse)
+        return PublicKey(validated: point.x.bigEndianBytes, point.y.bigEndianBytes)
+    }
+
+    /// A public key from its SEC 1 encoding (SEC 1 §2.3.4), uncompressed or compressed,
+    /// fully validated. The identity (0x00) and anything malformed or off the curve is
+    /// rejected.
+    public static func decodePublicKey(sec1: Span<UInt8>) throws(CryptoError) -> PublicKey {
+        guard sec1.count == uncompressedPointLength || sec1.count == compressedPointLength
+            || sec1.count == 1 else { throw .invalidLength }
+        var x = Bytes32.zero
+        for i in 0..<32 where sec1.count > 1 { x[i] = sec1[1 + i] }
+        switch (sec1.count, sec1[0]) {
+        case (uncompressedPointLength, 0x04):
+            var y = Bytes32.zero
+            for i in 0..<32 { y[i] = sec1[33 + i] }
+            guard let fx = FieldElement(bigEndian: x), let fy = FieldElement(bigEndian: y),
+                  isOnCurve(x: fx, y: fy) else { throw .invalidPublicKey }
+            return PublicKey(validated: x, y)
+        case (compressedPointLength, 0x02), (compressedPointLength, 0x03):
+            return try publicKey(x: x, yIsOdd: sec1[0] == 0x03)
+        default:
+            throw .invalidPublicKey
+        }
+    }
+
+    /// The point with x-coordinate `x` and the given parity of y (SEC 1 §2.3.4 step 2.4).
+    public static func publicKey(x: Bytes32, yIsOdd: Bool) throws(CryptoError) -> PublicKey {
+        guard let fx = FieldElement(bigEndian: x) else { throw .invalidPublicKey }
+        let rightHandSide = curveRightHandSide(fx)
+        var fy = FieldElement.zero
+        FieldElement.squareRootCandidate(&fy, rightHandSide)
+        guard fy.squared.isEqual(to: rightHandSide) else { throw .invalidPublicKey }
+        if fy.isOdd != yIsOdd { fy = fy.negated }
+        return PublicKey(validated: x, fy.bigEndianBytes)
+    }
+
+    /// The shared secret z = x(d·Q) (SEC 1 §3.3.1, SP 800-56A Rev. 3 §5.7.1.2).
+    public static func ecdh(privateKey: Bytes32, publicKey: PublicKey) throws(CryptoError) -> Bytes32 {
+        guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
+        let qx = FieldElement(unreduced: publicKey.x)
+        let qy = FieldElement(unreduced: publicKey.y)
+        var point = multiply(x: qx, y: qy, by: privateKey)
+        defer { point.wipe() }
+        // d < n and Q of order n: d·Q is never the identity (SEC 1 §3.3.1 step 2).
+        guard point.z.isZeroMask == 0 else { throw .invalidPublicKey }
+        var zInverse = FieldElement.zero
+        FieldElement.invert(&zInverse, point.z)
+        defer { zInverse.wipe() }
+        FieldElement.mul(&point.x, by: zInverse)
+        return point.x.bigEndianBytes
+    }
+
+    /// ECDH with a peer key sent as its x-coordinate only (RFC 9528 §3.7). Either y will do:
+    /// x(d·(−Q)) = x(−d·Q) = x(d·Q).
+    public static func ecdh(privateKey: Bytes32, publicKeyX: Bytes32) throws(CryptoError) -> Bytes32 {
+        guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
+        let peer = try publicKey(x: publicKeyX, yIsOdd: false)
+        return try ecdh(privateKey: privateKey, publicKey: peer)
+    }
+
+    /// The base point G (SP 800-186 §3.2.1.3).
+    static var generatorX: FieldElement {
+        FieldElement(0xD898_C296, 0xF4A1_3945, 0x2DEB_33A0, 0x7703_7D81,
+                     0x63A4_40F2, 0xF8BC_E6E5, 0xE12C_4247, 0x6B17_D1F2)
+    }
+    static var generatorY: FieldElement {
+        FieldElement(0x37BF_51F5, 0xCBB6_4068, 0x6B31_5ECE, 0x2BCE_3357,
+                     0x7C0F_9E16, 0x8EE7_EB4A, 0xFE1A_7F9B, 0x4FE3_42E2)
+    }
+}
