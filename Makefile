@@ -18,7 +18,7 @@ triple_nrf52840dk := armv7em-none-none-eabi
 OUT := .build/firmware/$(BOARD)
 SPM_SCRATCH := .build/firmware/$(BOARD)/spm
 OBJCOPY := $(shell dirname $$(command -v swift))/llvm-objcopy
-SWIFT_FW = swift build -c release --triple $(triple_$(BOARD)) --toolset boards/$(BOARD)/toolset.json \
+SWIFT_FW = RAMPART_FIRMWARE=1 swift build -c release --triple $(triple_$(BOARD)) --toolset boards/$(BOARD)/toolset.json \
            --scratch-path $(SPM_SCRATCH)
 
 .PHONY: help firmware selftest selftest-images firmware-all bench-firmware test demo setup check-board no-allocations host
@@ -32,7 +32,11 @@ check-board:
 
 # One image = one SwiftPM product built for the board's triple and toolset.
 define image
-	@rm -f $(SPM_SCRATCH)/release/$(1)  # SwiftPM does not see linker-script changes: always relink
+	@# SwiftPM tracks neither toolset nor linker-script changes: rebuild when the toolset
+	@# changed, and always relink.
+	@cmp -s boards/$(BOARD)/toolset.json $(SPM_SCRATCH)/toolset.json || \
+	    { rm -rf $(SPM_SCRATCH); mkdir -p $(SPM_SCRATCH); cp boards/$(BOARD)/toolset.json $(SPM_SCRATCH)/; }
+	@rm -f $(SPM_SCRATCH)/release/$(1)
 	$(SWIFT_FW) --product $(1)
 	@mkdir -p $(OUT)
 	cp $(SPM_SCRATCH)/release/$(1) $(OUT)/$(2).elf
@@ -63,10 +67,12 @@ selftest-images:
 # aarch64-none-none-elf, where it is exact. The ARM link itself is the second proof: the
 # runtime provides no malloc/posix_memalign/free, so any allocation fails to link.
 no-allocations:
-	swift build -c release --triple aarch64-none-none-elf --toolset boards/no-allocations.toolset.json \
-	    --scratch-path .build/firmware/no-allocations/spm --target rampart-firmware
-	swift build -c release --triple aarch64-none-none-elf --toolset boards/no-allocations.toolset.json \
-	    --scratch-path .build/firmware/no-allocations/spm --target rampart-selftest
+	RAMPART_FIRMWARE=1 swift build -c release --triple aarch64-none-none-elf \
+	    --toolset boards/no-allocations.toolset.json --scratch-path .build/firmware/no-allocations/spm \
+	    --target rampart-firmware
+	RAMPART_FIRMWARE=1 swift build -c release --triple aarch64-none-none-elf \
+	    --toolset boards/no-allocations.toolset.json --scratch-path .build/firmware/no-allocations/spm \
+	    --target rampart-selftest
 
 host:
 	swift build -c release --product rampart

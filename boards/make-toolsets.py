@@ -3,6 +3,9 @@
 boards cannot drift apart. Run it after changing a flag: python3 boards/make-toolsets.py"""
 import json, pathlib
 
+# Optimisation levels are not here: SwiftPM puts toolset flags after a target's own, so
+# Package.swift sets them per target (crypto -O, the rest -Osize) when RAMPART_FIRMWARE=1.
+#
 # board: (cpu, family define, board define)
 BOARDS = {
     "mps2-an386": ("cortex-m4", "MPS2", "MPS2_AN386"),
@@ -18,12 +21,15 @@ def toolset(board, cpu, family, define):
             "-enable-experimental-feature", "Embedded",
             "-target-cpu", cpu,
             "-Xcc", f"-mcpu={cpu}", "-Xcc", "-mthumb", "-Xcc", "-mfloat-abi=soft", "-Xcc", "-fno-pic",
-            "-Osize", "-Xfrontend", "-function-sections",
+            "-Xfrontend", "-function-sections",
             "-D", "RAMPART_FIRMWARE", "-D", f"RAMPART_BOARD_{family}", "-D", f"RAMPART_BOARD_{define}",
             "-use-ld=lld", "-Xclang-linker", "-nostdlib",
         ]},
         "cCompiler": {"extraCLIOptions": [
-            f"-mcpu={cpu}", "-mthumb", "-mfloat-abi=soft", "-fno-pic", "-ffreestanding", "-fno-builtin",
+            # No -ffreestanding / -fno-builtin: SwiftPM passes these flags to swiftc as well,
+            # where they stop LLVM inlining small copies; boards/Runtime/libc.c marks its own
+            # functions no_builtin instead.
+            f"-mcpu={cpu}", "-mthumb", "-mfloat-abi=soft", "-fno-pic",
             "-Os", "-ffunction-sections", "-fdata-sections", "-Wall", "-Werror",
             f"-DRAMPART_BOARD_{family}", f"-DRAMPART_BOARD_{define}",
         ]},

@@ -11,6 +11,7 @@ public struct AES128: BlockCipher128 {
     private var roundKeys: InlineArray<11, AESPlanes>
 
     /// KeyExpansion (§5.2) with Nk = 4.
+    @export(interface)
     public init(key: Bytes16) {
         var w0 = AESPlanes.littleEndianWord(key, 0), w1 = AESPlanes.littleEndianWord(key, 4)
         var w2 = AESPlanes.littleEndianWord(key, 8), w3 = AESPlanes.littleEndianWord(key, 12)
@@ -34,6 +35,7 @@ public struct AES128: BlockCipher128 {
     }
 
     /// Cipher (§5.1, Figure 5) on one block, in place.
+    @export(interface)
     public func encrypt(block: inout Bytes16) {
         let keys = roundKeys.span
         var state = AESPlanes(block: block)
@@ -48,6 +50,7 @@ public struct AES128: BlockCipher128 {
     }
 
     /// Zeroes the round keys; the value then no longer encrypts under the key.
+    @export(interface)
     public mutating func wipe() {
         var planes = roundKeys.mutableSpan
         planes.withUnsafeMutableBytes { secureZero($0) }

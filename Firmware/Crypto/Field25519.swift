@@ -11,7 +11,7 @@
 /// One UMAAL on Armv7E-M; a call of `__aeabi_lmul` on Armv6-M.
 @inline(__always)
 private func mulAdd(_ r: inout UInt32, _ carry: inout UInt32, _ a: UInt32, _ b: UInt32) {
-    let t = UInt64(a) &* UInt64(b) &+ UInt64(r) &+ UInt64(carry)
+    let t = widen(a) &* widen(b) &+ widen(r) &+ widen(carry)
     r = UInt32(truncatingIfNeeded: t)
     carry = UInt32(truncatingIfNeeded: t &>> 32)
 }
@@ -19,7 +19,7 @@ private func mulAdd(_ r: inout UInt32, _ carry: inout UInt32, _ a: UInt32, _ b: 
 /// (carry, r) ← r + b + carry, for a carry of 0 or 1.
 @inline(__always)
 private func addCarry(_ r: inout UInt32, _ carry: inout UInt32, _ b: UInt32) {
-    let t = UInt64(r) &+ UInt64(b) &+ UInt64(carry)
+    let t = widen(r) &+ widen(b) &+ widen(carry)
     r = UInt32(truncatingIfNeeded: t)
     carry = UInt32(truncatingIfNeeded: t &>> 32)
 }
@@ -27,7 +27,7 @@ private func addCarry(_ r: inout UInt32, _ carry: inout UInt32, _ b: UInt32) {
 /// (borrow, r) ← r − b − borrow, for a borrow of 0 or 1.
 @inline(__always)
 private func subtractBorrow(_ r: inout UInt32, _ borrow: inout UInt32, _ b: UInt32) {
-    let t = UInt64(r) &- UInt64(b) &- UInt64(borrow)
+    let t = widen(r) &- widen(b) &- widen(borrow)
     r = UInt32(truncatingIfNeeded: t)
     borrow = UInt32(truncatingIfNeeded: t &>> 63)
 }

@@ -9,12 +9,14 @@ public enum HKDF {
     ///
     /// An empty salt stands for HashLen zero bytes; HMAC pads its key with zeros to the
     /// block size (RFC 2104 §2), so the empty key and 32 zero bytes give the same PRK.
+    @export(interface)
     public static func extract(salt: Span<UInt8>, ikm: Span<UInt8>) -> Bytes32 {
         HMACSHA256.authenticationCode(key: salt, message: ikm)
     }
 
     /// HKDF-Expand (RFC 5869 §2.3), filling all of `output` (L = `output.count`).
     /// T(i) = HMAC-Hash(PRK, T(i-1) | info | i), with T(0) empty.
+    @export(interface)
     public static func expand(prk: Span<UInt8>, info: Span<UInt8>,
                               into output: inout MutableSpan<UInt8>) throws(CryptoError) {
         guard output.count <= maxOutputByteCount else { throw .limitExceeded }

@@ -14,6 +14,7 @@ public struct HMACSHA256 {
 
     /// Keys longer than the 64-byte block are hashed first (RFC 2104 §2); shorter keys are
     /// padded with zeros. The branch is on the key's length, which is public.
+    @export(interface)
     public init(key: Span<UInt8>) {
         var paddedKey = Bytes64.zero
         if key.count > SHA256.blockByteCount {
@@ -35,11 +36,13 @@ public struct HMACSHA256 {
         paddedKey.wipe()
     }
 
+    @export(interface)
     public mutating func update(_ data: Span<UInt8>) {
         inner.update(data)
     }
 
     /// The 32-byte tag; wipes both hash states afterwards.
+    @export(interface)
     public mutating func finalize() -> Bytes32 {
         var innerDigest = inner.finalize()
         outer.update(innerDigest.span)
@@ -47,6 +50,7 @@ public struct HMACSHA256 {
         return outer.finalize()
     }
 
+    @export(interface)
     public static func authenticationCode(key: Span<UInt8>, message: Span<UInt8>) -> Bytes32 {
         var mac = HMACSHA256(key: key)
         mac.update(message)
@@ -54,6 +58,7 @@ public struct HMACSHA256 {
     }
 
     /// Zeroes both keyed hash states, for a keyed value that is dropped without `finalize`.
+    @export(interface)
     public mutating func wipe() {
         inner.wipe()
         outer.wipe()

@@ -18,6 +18,7 @@ public struct HMACDRBG: RandomSource {
 
     /// HMAC_DRBG_Instantiate_algorithm (§10.1.2.3):
     /// seed_material = entropy_input || nonce || personalization_string.
+    @export(interface)
     public init(entropy: Span<UInt8>, nonce: Span<UInt8>, personalization: Span<UInt8>) {
         key = Bytes32(repeating: 0x00)
         v = Bytes32(repeating: 0x01)
@@ -26,6 +27,7 @@ public struct HMACDRBG: RandomSource {
     }
 
     /// HMAC_DRBG_Reseed_algorithm (§10.1.2.4): seed_material = entropy_input || additional_input.
+    @export(interface)
     public mutating func reseed(entropy: Span<UInt8>, additionalInput: Span<UInt8>) {
         update(entropy, additionalInput, HMACDRBG.noInput.span)
         reseedCounter = 1
@@ -34,6 +36,7 @@ public struct HMACDRBG: RandomSource {
     /// HMAC_DRBG_Generate_algorithm (§10.1.2.5), filling all of `output`.
     /// Throws `.limitExceeded` when a reseed is required or the request is over
     /// `maxBytesPerRequest`; the state is unchanged then.
+    @export(interface)
     public mutating func generate(into output: inout MutableSpan<UInt8>,
                                   additionalInput: Span<UInt8>) throws(CryptoError) {
         guard isInstantiated, reseedCounter <= HMACDRBG.reseedInterval else { throw .limitExceeded }
@@ -44,6 +47,7 @@ public struct HMACDRBG: RandomSource {
     /// RandomSource: `generate` with no additional input, in requests of at most
     /// `maxBytesPerRequest`. Traps only when the reseed interval is exhausted, since a
     /// RandomSource cannot report failure and must never return predictable bytes.
+    @export(interface)
     public mutating func fill(_ buffer: inout MutableSpan<UInt8>) {
         var offset = 0
         while offset < buffer.count {
@@ -57,6 +61,7 @@ public struct HMACDRBG: RandomSource {
 
     /// Uninstantiate (§9.4): zeroes the internal state. `generate` then throws and `fill`
     /// traps until `reseed` supplies fresh entropy.
+    @export(interface)
     public mutating func wipe() {
         key.wipe()
         v.wipe()

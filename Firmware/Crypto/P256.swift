@@ -25,6 +25,7 @@ public enum P256 {
     public static let privateKeyDrawsMax = 16
 
     /// Whether 1 ≤ d < n. Constant time.
+    @export(interface)
     public static func isValidPrivateKey(_ d: Bytes32) -> Bool {
         privateKeyInRange(d) == 1
     }
@@ -42,6 +43,7 @@ public enum P256 {
     }
 
     /// The public key d·G (SEC 1 §3.2.1).
+    @export(interface)
     public static func publicKey(privateKey: Bytes32) throws(CryptoError) -> PublicKey {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
         var point = multiply(x: generatorX, y: generatorY, by: privateKey)
@@ -57,6 +59,7 @@ public enum P256 {
     /// A public key from its SEC 1 encoding (SEC 1 §2.3.4), uncompressed or compressed,
     /// fully validated. The identity (0x00) and anything malformed or off the curve is
     /// rejected.
+    @export(interface)
     public static func decodePublicKey(sec1: Span<UInt8>) throws(CryptoError) -> PublicKey {
         guard sec1.count == uncompressedPointLength || sec1.count == compressedPointLength
             || sec1.count == 1 else { throw .invalidLength }
@@ -77,6 +80,7 @@ public enum P256 {
     }
 
     /// The point with x-coordinate `x` and the given parity of y (SEC 1 §2.3.4 step 2.4).
+    @export(interface)
     public static func publicKey(x: Bytes32, yIsOdd: Bool) throws(CryptoError) -> PublicKey {
         guard let fx = FieldElement(bigEndian: x) else { throw .invalidPublicKey }
         let rightHandSide = curveRightHandSide(fx)
@@ -88,6 +92,7 @@ public enum P256 {
     }
 
     /// The shared secret z = x(d·Q) (SEC 1 §3.3.1, SP 800-56A Rev. 3 §5.7.1.2).
+    @export(interface)
     public static func ecdh(privateKey: Bytes32, publicKey: PublicKey) throws(CryptoError) -> Bytes32 {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
         let qx = FieldElement(unreduced: publicKey.x)
@@ -105,6 +110,7 @@ public enum P256 {
 
     /// ECDH with a peer key sent as its x-coordinate only (RFC 9528 §3.7). Either y will do:
     /// x(d·(−Q)) = x(−d·Q) = x(d·Q).
+    @export(interface)
     public static func ecdh(privateKey: Bytes32, publicKeyX: Bytes32) throws(CryptoError) -> Bytes32 {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
         let peer = try publicKey(x: publicKeyX, yIsOdd: false)

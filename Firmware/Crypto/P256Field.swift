@@ -33,7 +33,7 @@ extension P256.FieldElement {
     /// a·b + c + k, low word returned, high word left in k. Never overflows 64 bits.
     @inline(__always)
     static func mulAdd(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ k: inout UInt32) -> UInt32 {
-        let t = UInt64(a) &* UInt64(b) &+ UInt64(c) &+ UInt64(k)
+        let t = widen(a) &* widen(b) &+ widen(c) &+ widen(k)
         k = UInt32(truncatingIfNeeded: t >> 32)
         return UInt32(truncatingIfNeeded: t)
     }
@@ -41,7 +41,7 @@ extension P256.FieldElement {
     /// a + k, the carry left in k.
     @inline(__always)
     static func addWord(_ a: UInt32, _ k: inout UInt32) -> UInt32 {
-        let t = UInt64(a) &+ UInt64(k)
+        let t = widen(a) &+ widen(k)
         k = UInt32(truncatingIfNeeded: t >> 32)
         return UInt32(truncatingIfNeeded: t)
     }
@@ -49,7 +49,7 @@ extension P256.FieldElement {
     /// a + b + carry (carry 0 or 1 in and out).
     @inline(__always)
     static func addCarry(_ a: UInt32, _ b: UInt32, _ carry: inout UInt32) -> UInt32 {
-        let t = UInt64(a) &+ UInt64(b) &+ UInt64(carry)
+        let t = widen(a) &+ widen(b) &+ widen(carry)
         carry = UInt32(truncatingIfNeeded: t >> 32)
         return UInt32(truncatingIfNeeded: t)
     }
@@ -57,7 +57,7 @@ extension P256.FieldElement {
     /// a − b − borrow (borrow 0 or 1 in and out).
     @inline(__always)
     static func subBorrow(_ a: UInt32, _ b: UInt32, _ borrow: inout UInt32) -> UInt32 {
-        let t = UInt64(a) &- UInt64(b) &- UInt64(borrow)
+        let t = widen(a) &- widen(b) &- widen(borrow)
         borrow = UInt32(truncatingIfNeeded: t >> 63)
         return UInt32(truncatingIfNeeded: t)
     }
@@ -315,10 +315,10 @@ extension P256.FieldElement {
                        _ w4: UInt32, _ w5: UInt32, _ w6: UInt32, _ w7: UInt32,
                        _ w8: UInt32, _ w9: UInt32, _ w10: UInt32, _ w11: UInt32,
                        _ w12: UInt32, _ w13: UInt32, _ w14: UInt32, _ w15: UInt32) -> P256.FieldElement {
-        let c0 = Int64(w0), c1 = Int64(w1), c2 = Int64(w2), c3 = Int64(w3)
-        let c4 = Int64(w4), c5 = Int64(w5), c6 = Int64(w6), c7 = Int64(w7)
-        let c8 = Int64(w8), c9 = Int64(w9), c10 = Int64(w10), c11 = Int64(w11)
-        let c12 = Int64(w12), c13 = Int64(w13), c14 = Int64(w14), c15 = Int64(w15)
+        let c0 = widenSigned(w0), c1 = widenSigned(w1), c2 = widenSigned(w2), c3 = widenSigned(w3)
+        let c4 = widenSigned(w4), c5 = widenSigned(w5), c6 = widenSigned(w6), c7 = widenSigned(w7)
+        let c8 = widenSigned(w8), c9 = widenSigned(w9), c10 = widenSigned(w10), c11 = widenSigned(w11)
+        let c12 = widenSigned(w12), c13 = widenSigned(w13), c14 = widenSigned(w14), c15 = widenSigned(w15)
 
         var acc: Int64 = c0 + c8 + c9 - c11 - c12 - c13 - c14
         let s0 = UInt32(truncatingIfNeeded: acc); acc >>= 32
@@ -351,21 +351,21 @@ extension P256.FieldElement {
     /// self += top·(2^224 − 2^192 − 2^96 + 1); returns the signed carry out of 2^256.
     @discardableResult
     mutating func fold(_ top: Int64) -> Int64 {
-        var acc: Int64 = Int64(l0) + top
+        var acc: Int64 = widenSigned(l0) + top
         l0 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l1)
+        acc += widenSigned(l1)
         l1 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l2)
+        acc += widenSigned(l2)
         l2 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l3) - top
+        acc += widenSigned(l3) - top
         l3 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l4)
+        acc += widenSigned(l4)
         l4 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l5)
+        acc += widenSigned(l5)
         l5 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l6) - top
+        acc += widenSigned(l6) - top
         l6 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += Int64(l7) + top
+        acc += widenSigned(l7) + top
         l7 = UInt32(truncatingIfNeeded: acc); acc >>= 32
         return acc
     }

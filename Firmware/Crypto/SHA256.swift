@@ -20,6 +20,7 @@ public struct SHA256 {
     /// Message length so far in bytes; FIPS 180-4 §5.1.1 bounds it below 2^64 bits.
     var messageByteCount: UInt64
 
+    @export(interface)
     public init() {
         hash = sha256InitialHash
         block = InlineArray(repeating: 0)
@@ -27,6 +28,7 @@ public struct SHA256 {
         messageByteCount = 0
     }
 
+    @export(interface)
     public mutating func update(_ data: Span<UInt8>) {
         var offset = 0
         let count = data.count
@@ -57,6 +59,7 @@ public struct SHA256 {
     }
 
     /// Pads the message (FIPS 180-4 §5.1.1), returns the digest, and wipes this state.
+    @export(interface)
     public mutating func finalize() -> Bytes32 {
         let bitCount = messageByteCount &<< 3
         block[blockFill] = 0x80
@@ -79,6 +82,7 @@ public struct SHA256 {
         return digest
     }
 
+    @export(interface)
     public static func hash(_ data: Span<UInt8>) -> Bytes32 {
         var context = SHA256()
         context.update(data)
@@ -86,6 +90,7 @@ public struct SHA256 {
     }
 
     /// Zeroes the hash state and the buffered message bytes.
+    @export(interface)
     public mutating func wipe() {
         var words = hash.mutableSpan
         words.withUnsafeMutableBytes { secureZero($0) }

@@ -19,6 +19,7 @@ public enum X25519 {
     /// `uCoordinate` and accepts non-canonical values, and returns the canonical result.
     /// A Montgomery ladder with a constant-time conditional swap: the operations and memory
     /// accesses are the same for every scalar.
+    @export(interface)
     public static func scalarMult(scalar: Bytes32, uCoordinate: Bytes32) -> Bytes32 {
         var k = scalar
         k[0] &= 248
@@ -81,6 +82,7 @@ public enum X25519 {
     }
 
     /// The public key X25519(k, 9) for a private key k (RFC 7748 §6.1).
+    @export(interface)
     public static func publicKey(privateKey: Bytes32) -> Bytes32 {
         scalarMult(scalar: privateKey, uCoordinate: baseU)
     }
@@ -88,6 +90,7 @@ public enum X25519 {
     /// The shared secret X25519(k, peer's u) (RFC 7748 §6.1). Throws `.weakSharedSecret`
     /// when it is all zeros, which a low-order public key forces; the check looks at every
     /// byte whatever their values.
+    @export(interface)
     public static func sharedSecret(privateKey: Bytes32, publicKey: Bytes32) throws(CryptoError) -> Bytes32 {
         let shared = scalarMult(scalar: privateKey, uCoordinate: publicKey)
         var any: UInt8 = 0
