@@ -15,8 +15,10 @@ triple_mps2-an385 := armv7em-none-none-eabi
 triple_microbit   := armv6m-none-none-eabi
 triple_nrf52840dk := armv7em-none-none-eabi
 
-OUT := .build/firmware/$(BOARD)
-SPM_SCRATCH := .build/firmware/$(BOARD)/spm
+# Where images go; override to build in a private folder (FW_BUILD=.build-mine).
+FW_BUILD ?= .build/firmware
+OUT := $(FW_BUILD)/$(BOARD)
+SPM_SCRATCH := $(FW_BUILD)/$(BOARD)/spm
 OBJCOPY := $(shell dirname $$(command -v swift))/llvm-objcopy
 SWIFT_FW = RAMPART_FIRMWARE=1 swift build -c release --triple $(triple_$(BOARD)) --toolset boards/$(BOARD)/toolset.json \
            --scratch-path $(SPM_SCRATCH)

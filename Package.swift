@@ -80,7 +80,8 @@ let package = Package(
         // ── Tests ──
         .testTarget(name: "CryptoTests", dependencies: ["RampartCrypto", "RampartSelfTest", "RampartPlatform"],
                     path: "Tests/CryptoTests"),
-        .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto"],
+        .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto",
+                                                          .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/HostCryptoTests"),
         .testTarget(name: "FirmwareTests", dependencies: ["QEMURig", "FirmwareMetrics"], path: "Tests/FirmwareTests"),
     ]

@@ -2,6 +2,7 @@
 # Installs what building and testing Rampart needs on a Debian machine with Swift 6.3
 # (CI's and the developers'). Safe to run again: installs only what is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(qemu-system-arm libsodium-dev libudev-dev libsqlite3-dev pkg-config)
 
@@ -14,6 +15,16 @@ if ((${#missing[@]})); then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python reference implementations for tests (pyca/cryptography), in the project's venv.
+PIP_PACKAGES=(cryptography)
+if [[ ! -x .venv/bin/python3 ]]; then
+    python3 -m venv .venv
+fi
+if ! .venv/bin/python3 -c "import cryptography" 2>/dev/null; then
+    echo "setup: installing ${PIP_PACKAGES[*]} into .venv"
+    .venv/bin/pip install -q "${PIP_PACKAGES[@]}"
 fi
 
 command -v swift >/dev/null || { echo "setup: swift 6.3 is not on PATH (expected /opt/swift/usr/bin)" >&2; exit 1; }
