@@ -46,19 +46,19 @@ struct FirmwareBench: AsyncParsableCommand {
         let benchELF = folder.appending(component: "bench.elf")
         let appELF = folder.appending(component: "rampart.elf")
         for file in [benchELF, appELF] where !FileManager.default.fileExists(atPath: file.path) {
-            throw ValidationError("\(file.path) is missing; build it with: make firmware bench-image BOARD=\(board.rawValue)")
+            throw CommandFailure("\(file.path) is missing; build it with: make firmware bench-image BOARD=\(board.rawValue)")
         }
 
         let result = try await QEMURig.run(QEMULaunchOptions(
             board: board, firmware: benchELF, timeLimit: .seconds(timeout), countsInstructions: true))
         guard result.exitStatus == 0 else {
-            throw ValidationError("""
+            throw CommandFailure("""
                 the benchmark image did not finish cleanly (\(result.termination)). Its output:
                 \(result.outputText)
                 """)
         }
         let output: BenchmarkOutput
-        do { output = try BenchmarkOutput(parsing: result.outputText) } catch { throw ValidationError("\(error)") }
+        do { output = try BenchmarkOutput(parsing: result.outputText) } catch { throw CommandFailure("\(error)") }
         let app = try ELFFile(path: appELF.path)
         let bench = try ELFFile(path: benchELF.path)
         let report = FirmwareBenchReport(output: output, application: app, benchmark: bench)
@@ -100,4 +100,11 @@ struct FirmwareBenchReport {
         return fields.map { $0.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value }
             .joined(separator: "\n")
     }
+}
+
+/// A failure while running a command (as opposed to bad arguments): printed as
+/// `Error: <message>` without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

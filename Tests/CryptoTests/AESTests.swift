@@ -48,4 +48,74 @@ struct AESTests {
         cipher.encrypt(block: &block)
         #expect(block.array != hexBytes("3925841d02dc09fbdc118597196a0b32"))
     }
+
+    /// The bitsliced cipher against a byte-oriented reference written from FIPS 197 §5.1–5.2,
+    /// on pseudo-random keys and blocks: every round's skew and MixColumns variant is exercised.
+    @Test func matchesByteOrientedReference() {
+        var seed: UInt64 = 0x0123_4567_89AB_CDEF
+        func nextBytes() -> [UInt8] {
+            (0..<16).map { _ in
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407  // Knuth's MMIX LCG
+                return UInt8(truncatingIfNeeded: seed >> 56)
+            }
+        }
+        for _ in 0..<256 {
+            let key = nextBytes(), plaintext = nextBytes()
+            var block = Bytes16(plaintext)
+            AES128(key: Bytes16(key)).encrypt(block: &block)
+            #expect(block.array == ReferenceAES.encrypt(plaintext, key: key))
+        }
+    }
+}
+
+/// Textbook AES-128 on bytes (FIPS 197 §5.1, §5.2), for tests only: a table-free S-box built
+/// from the inverse in GF(2^8) and the affine map (§5.1.1). Not constant time.
+enum ReferenceAES {
+    static func multiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
+        var a = a, b = b, product: UInt8 = 0
+        while b != 0 {
+            if b & 1 != 0 { product ^= a }
+            a = (a << 1) ^ (a & 0x80 != 0 ? 0x1B : 0)
+            b >>= 1
+        }
+        return product
+    }
+
+    static func sBox(_ x: UInt8) -> UInt8 {
+        // x^254 is the inverse of x (and 0 for 0).
+        var inverse: UInt8 = 1
+        for _ in 0..<254 { inverse = multiply(inverse, x) }
+        if x == 0 { inverse = 0 }
+        var result: UInt8 = 0x63
+        for shift in 0..<5 { result ^= inverse << shift | inverse >> ((8 - shift) & 7) }
+        return result
+    }
+
+    static let box = (0...255).map { sBox(UInt8($0)) }
+
+    static func encrypt(_ input: [UInt8], key: [UInt8]) -> [UInt8] {
+        let box = Self.box
+        var w = key, rcon: UInt8 = 1
+        for i in 4..<44 {
+            var t = Array(w[(4 * i - 4)..<(4 * i)])
+            if i % 4 == 0 {
+                t = [box[Int(t[1])] ^ rcon, box[Int(t[2])], box[Int(t[3])], box[Int(t[0])]]
+                rcon = multiply(rcon, 2)
+            }
+            w += (0..<4).map { w[4 * i - 16 + $0] ^ t[$0] }
+        }
+        var s = zip(input, w[0..<16]).map { $0 ^ $1 }
+        for round in 1...10 {
+            s = s.map { box[Int($0)] }
+            s = (0..<16).map { s[(($0 / 4 + $0 % 4) % 4) * 4 + $0 % 4] }  // ShiftRows: s[r][c+r]
+            if round != 10 {
+                s = (0..<16).map { i in
+                    let c = i / 4 * 4, r = i % 4
+                    return multiply(s[c + r], 2) ^ multiply(s[c + (r + 1) % 4], 3) ^ s[c + (r + 2) % 4] ^ s[c + (r + 3) % 4]
+                }
+            }
+            s = zip(s, w[(16 * round)..<(16 * round + 16)]).map { $0 ^ $1 }
+        }
+        return s
+    }
 }

@@ -41,6 +41,8 @@ FAULT_TRAMPOLINE(UsageFault_Handler, 6)
 
 void Default_Handler(void) { for (;;) {} }
 
+void rampart_trigger_fault(void) { __asm__ volatile("udf #0" ::: "memory"); }
+
 // Device interrupts: each board (Swift, @_cdecl) defines the ones it uses.
 #define WEAK_IRQ(n) void rampart_irq_##n(void) __attribute__((weak, alias("Default_Handler")));
 WEAK_IRQ(0) WEAK_IRQ(1) WEAK_IRQ(2) WEAK_IRQ(3) WEAK_IRQ(4) WEAK_IRQ(5) WEAK_IRQ(6) WEAK_IRQ(7)

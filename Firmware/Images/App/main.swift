@@ -1,6 +1,9 @@
 // The Rampart application image. At this stage: boot banner, persistent boot counter in the
-// flash page store, and a line echo on the UART that the QEMU rig and tests drive. Later
-// issues grow it into the device state machine (provisioning, EDHOC, OSCORE telemetry).
+// flash page store, and a line protocol on the UART that the QEMU rig and tests drive:
+//   any line     → `echo: <line>`
+//   `!exit`      → `bye`, then a clean exit (status 0 through semihosting in QEMU)
+//   `!fault`     → executes an undefined instruction: the fault handler must report it
+// Later issues replace this with the device state machine (provisioning, EDHOC, OSCORE).
 #if RAMPART_FIRMWARE
 import BoardRuntime
 import RampartPlatform
@@ -36,6 +39,14 @@ func applicationMain() -> Never {
         }
         if byte == 0x0A || byte == 0x0D {
             if length == 0 && !truncated { continue }
+            if !truncated && matches(line, length, "!exit") {
+                board.serial.write("bye\n")
+                board.exit(status: 0)
+            }
+            if !truncated && matches(line, length, "!fault") {
+                board.serial.write("faulting on purpose\n")
+                rampart_trigger_fault()
+            }
             board.serial.write("echo: ")
             for i in 0..<length { board.serial.write(byte: line[i]) }
             if truncated { board.serial.write(" [cut at 128 bytes]") }
@@ -48,6 +59,14 @@ func applicationMain() -> Never {
         } else {
             truncated = true
         }
+    }
+}
+
+func matches(_ line: InlineArray<128, UInt8>, _ length: Int, _ command: StaticString) -> Bool {
+    command.withUTF8Buffer { text in
+        guard text.count == length else { return false }
+        for i in 0..<length where line[i] != text[i] { return false }
+        return true
     }
 }
 

@@ -54,3 +54,6 @@ uint32_t rampart_stack_reserved_bytes(void);
 /// semihosting with a non-zero status. `kind`: 2 NMI, 3 HardFault, 4 MemManage, 5 BusFault,
 /// 6 UsageFault, 254 no entropy available, 255 stack smashing.
 void rampart_fault(uint32_t kind, uint32_t pc, uint32_t lr, uint32_t cfsr);
+/// Executes a permanently undefined instruction (UDF): a diagnostic that proves the fault
+/// path on a board (UsageFault escalated to HardFault, or HardFault on Armv6-M).
+void rampart_trigger_fault(void);
