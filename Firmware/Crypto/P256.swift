@@ -14,6 +14,15 @@ public enum P256 {
             self.x = x
             self.y = y
         }
+
+        /// The point `multiply` left in a workspace; then wipes the workspace. Out of line,
+        /// so that the encoding's temporaries do not sit in the caller's frame.
+        @inline(never)
+        init(wiping workspace: inout Workspace) {
+            let (x, y) = workspace.withSlots { s in (s[0].bigEndianBytes, s[1].bigEndianBytes) }
+            workspace.wipe()
+            self.init(validated: x, y)
+        }
     }
 
     /// Bytes of an uncompressed SEC 1 point, 0x04 ‖ x ‖ y (SEC 1 §2.3.3).
@@ -46,14 +55,19 @@ public enum P256 {
     @export(interface)
     public static func publicKey(privateKey: Bytes32) throws(CryptoError) -> PublicKey {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
-        var point = multiply(x: generatorX, y: generatorY, by: privateKey)
-        defer { point.wipe() }
-        var zInverse = FieldElement.zero
-        FieldElement.invert(&zInverse, point.z)
-        defer { zInverse.wipe() }
-        FieldElement.mul(&point.x, by: zInverse)
-        FieldElement.mul(&point.y, by: zInverse)
-        return PublicKey(validated: point.x.bigEndianBytes, point.y.bigEndianBytes)
+        var workspace = Workspace(repeating: .zero)
+        let isFinite = workspace.withSlots { s in
+            loadGenerator(s)
+            P256ScalarDigits.load(s, privateKey)
+            return multiply(s)
+        }
+        // 1 ≤ d < n and G of order n: d·G is never the identity.
+        guard isFinite else {
+            workspace.wipe()
+            throw .invalidPrivateKey
+        }
+        // The result is built straight into the return value, then the workspace wiped.
+        return PublicKey(wiping: &workspace)
     }
 
     /// A public key from its SEC 1 encoding (SEC 1 §2.3.4), uncompressed or compressed,
@@ -69,8 +83,17 @@ public enum P256 {
         case (uncompressedPointLength, 0x04):
             var y = Bytes32.zero
             for i in 0..<32 { y[i] = sec1[33 + i] }
-            guard let fx = FieldElement(bigEndian: x), let fy = FieldElement(bigEndian: y),
-                  isOnCurve(x: fx, y: fy) else { throw .invalidPublicKey }
+            guard let fx = FieldElement(bigEndian: x), let fy = FieldElement(bigEndian: y) else {
+                throw .invalidPublicKey
+            }
+            var slots = InlineArray<4, FieldElement>(repeating: .zero)
+            assert(slots.count == curveCheckSlots)
+            let onCurve = slots.withSlots { s in
+                s[0] = fx
+                s[1] = fy
+                return isOnCurve(s)
+            }
+            guard onCurve else { throw .invalidPublicKey }
             return PublicKey(validated: x, y)
         case (compressedPointLength, 0x02), (compressedPointLength, 0x03):
             return try publicKey(x: x, yIsOdd: sec1[0] == 0x03)
@@ -83,38 +106,71 @@ public enum P256 {
     @export(interface)
     public static func publicKey(x: Bytes32, yIsOdd: Bool) throws(CryptoError) -> PublicKey {
         guard let fx = FieldElement(bigEndian: x) else { throw .invalidPublicKey }
-        let rightHandSide = curveRightHandSide(fx)
-        var fy = FieldElement.zero
-        FieldElement.squareRootCandidate(&fy, rightHandSide)
-        guard fy.squared.isEqual(to: rightHandSide) else { throw .invalidPublicKey }
-        if fy.isOdd != yIsOdd { fy = fy.negated }
-        return PublicKey(validated: x, fy.bigEndianBytes)
+        var slots = InlineArray<9, FieldElement>(repeating: .zero)
+        assert(slots.count == decompressionSlots)
+        let y: Bytes32? = slots.withSlots { s in
+            s[0] = fx
+            guard decompress(s, yIsOdd: yIsOdd) else { return nil }
+            return s[1].bigEndianBytes
+        }
+        guard let y else { throw .invalidPublicKey }
+        return PublicKey(validated: x, y)
     }
 
     /// The shared secret z = x(d·Q) (SEC 1 §3.3.1, SP 800-56A Rev. 3 §5.7.1.2).
     @export(interface)
     public static func ecdh(privateKey: Bytes32, publicKey: PublicKey) throws(CryptoError) -> Bytes32 {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
-        let qx = FieldElement(unreduced: publicKey.x)
-        let qy = FieldElement(unreduced: publicKey.y)
-        var point = multiply(x: qx, y: qy, by: privateKey)
-        defer { point.wipe() }
+        var workspace = Workspace(repeating: .zero)
+        let isFinite = workspace.withSlots { s in
+            FieldElement.load(s, publicKey)
+            P256ScalarDigits.load(s, privateKey)
+            return multiply(s)
+        }
         // d < n and Q of order n: d·Q is never the identity (SEC 1 §3.3.1 step 2).
-        guard point.z.isZeroMask == 0 else { throw .invalidPublicKey }
-        var zInverse = FieldElement.zero
-        FieldElement.invert(&zInverse, point.z)
-        defer { zInverse.wipe() }
-        FieldElement.mul(&point.x, by: zInverse)
-        return point.x.bigEndianBytes
+        guard isFinite else {
+            workspace.wipe()
+            throw .invalidPublicKey
+        }
+        return affineX(wiping: &workspace)
     }
 
     /// ECDH with a peer key sent as its x-coordinate only (RFC 9528 §3.7). Either y will do:
-    /// x(d·(−Q)) = x(−d·Q) = x(d·Q).
+    /// x(d·(−Q)) = x(−d·Q) = x(d·Q). The point is recovered in the workspace of the
+    /// multiplication, so that the two do not nest.
     @export(interface)
     public static func ecdh(privateKey: Bytes32, publicKeyX: Bytes32) throws(CryptoError) -> Bytes32 {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
-        let peer = try publicKey(x: publicKeyX, yIsOdd: false)
-        return try ecdh(privateKey: privateKey, publicKey: peer)
+        var workspace = Workspace(repeating: .zero)
+        assert(workspace.count >= decompressionSlots)
+        let isValid = workspace.withSlots { s in
+            guard FieldElement.load(s, bigEndian: publicKeyX), decompress(s, yIsOdd: false) else {
+                return false
+            }
+            P256ScalarDigits.load(s, privateKey)
+            return multiply(s)
+        }
+        guard isValid else {
+            workspace.wipe()
+            throw .invalidPublicKey
+        }
+        return affineX(wiping: &workspace)
+    }
+
+    /// The x-coordinate `multiply` left in a workspace, big-endian; then wipes the workspace.
+    /// Out of line, so that the encoding's temporaries do not sit in the caller's frame.
+    @inline(never)
+    static func affineX(wiping workspace: inout Workspace) -> Bytes32 {
+        let x = workspace.withSlots { s in s[0].bigEndianBytes }
+        workspace.wipe()
+        return x
+    }
+
+    /// (s[0], s[1]) ← the base point G. Out of line, as `FieldElement.load`.
+    @inline(never)
+    static func loadGenerator(_ s: Slot) {
+        s[0] = generatorX
+        s[1] = generatorY
     }
 
     /// The base point G (SP 800-186 §3.2.1.3).

@@ -2,6 +2,12 @@
 // Every operation runs the same instructions whatever the values: no branch and no memory
 // index depends on an operand. Limbs are stored properties and the products are written
 // out limb by limb: Swift copies an InlineArray on every indexed access in these loops.
+//
+// The operations work on slots: addresses of elements in a workspace the caller owns
+// (`withSlots`). Passed by value, an element is 32 bytes of arguments on every call and a
+// stack slot for every temporary; passed by address, it is one register, and a whole scalar
+// multiplication runs in one fixed block of memory. A result slot may be an operand slot:
+// every operation reads all its operands before it writes the result.
 
 extension P256 {
     /// An element of GF(p): eight 32-bit limbs, l0 least significant, always fully reduced
@@ -25,11 +31,43 @@ extension P256 {
                          0x7698_86BC, 0xB3EB_BD55, 0xAA3A_93E7, 0x5AC6_35D8)
         }
     }
+
+    /// The address of a field element in a workspace (see the top of this file).
+    typealias Slot = UnsafeMutablePointer<FieldElement>
+}
+
+extension InlineArray where Element == P256.FieldElement {
+    /// Runs `body` on the address of the first element (the others follow it).
+    @inline(__always)
+    mutating func withSlots<R>(_ body: (P256.Slot) -> R) -> R {
+        var elements = mutableSpan
+        return elements.withUnsafeMutableBufferPointer { body($0.baseAddress.unsafelyUnwrapped) }
+    }
+
+    /// Zeroes every element (see `secureZero`): a workspace holds secrets.
+    mutating func wipe() {
+        var elements = mutableSpan
+        elements.withUnsafeMutableBytes { secureZero($0) }
+    }
 }
 
 // MARK: - Word arithmetic
 
 extension P256.FieldElement {
+    /// Limbs in an element.
+    static var limbs: Int { 8 }
+
+    /// Limb i of the element at a slot.
+    @inline(__always)
+    static func limb(_ a: P256.Slot, _ i: Int) -> UInt32 {
+        UnsafeRawPointer(a).load(fromByteOffset: 4 &* i, as: UInt32.self)
+    }
+
+    @inline(__always)
+    static func setLimb(_ a: P256.Slot, _ i: Int, _ value: UInt32) {
+        UnsafeMutableRawPointer(a).storeBytes(of: value, toByteOffset: 4 &* i, as: UInt32.self)
+    }
+
     /// a·b + c + k, low word returned, high word left in k. Never overflows 64 bits.
     @inline(__always)
     static func mulAdd(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ k: inout UInt32) -> UInt32 {
@@ -83,17 +121,6 @@ extension P256.FieldElement {
             (a.l4 & mask) | (b.l4 & ~mask), (a.l5 & mask) | (b.l5 & ~mask),
             (a.l6 & mask) | (b.l6 & ~mask), (a.l7 & mask) | (b.l7 & ~mask))
     }
-
-    /// self |= other & mask, for scanning a table.
-    @inline(__always)
-    mutating func accumulate(_ other: P256.FieldElement, _ mask: UInt32) {
-        l0 |= other.l0 & mask; l1 |= other.l1 & mask; l2 |= other.l2 & mask; l3 |= other.l3 & mask
-        l4 |= other.l4 & mask; l5 |= other.l5 & mask; l6 |= other.l6 & mask; l7 |= other.l7 & mask
-    }
-
-    mutating func wipe() {
-        withUnsafeMutableBytes(of: &self) { secureZero($0) }
-    }
 }
 
 // MARK: - Encoding
@@ -139,6 +166,23 @@ extension P256.FieldElement {
         return out
     }
 
+    /// (r[0], r[1]) ← the coordinates of a validated public key. Out of line, so that its
+    /// temporaries do not sit in the caller's frame.
+    @inline(never)
+    static func load(_ r: P256.Slot, _ key: P256.PublicKey) {
+        r[0] = P256.FieldElement(unreduced: key.x)
+        r[1] = P256.FieldElement(unreduced: key.y)
+    }
+
+    /// r ← the element of a 32-byte big-endian string, or false when the string is not
+    /// below p (SEC 1 §2.3.6). Public inputs. Out of line, as the other `load`.
+    @inline(never)
+    static func load(_ r: P256.Slot, bigEndian bytes: Bytes32) -> Bool {
+        guard let element = P256.FieldElement(bigEndian: bytes) else { return false }
+        r.pointee = element
+        return true
+    }
+
     /// Whether the element is odd, the sign bit of point compression (SEC 1 §2.3.3).
     var isOdd: Bool { l0 & 1 == 1 }
 
@@ -151,9 +195,12 @@ extension P256.FieldElement {
         return constantTimeMask(((bits | (0 &- bits)) >> 31) ^ 1)
     }
 
-    /// Equality, for public values (point validation).
-    func isEqual(to other: P256.FieldElement) -> Bool {
-        (self - other).isZeroMask != 0
+    /// Whether two slots hold the same element (both are fully reduced). For public values.
+    static func isEqual(_ a: P256.Slot, _ b: P256.Slot) -> Bool {
+        let x = a.pointee, y = b.pointee
+        let difference = (x.l0 ^ y.l0) | (x.l1 ^ y.l1) | (x.l2 ^ y.l2) | (x.l3 ^ y.l3)
+            | (x.l4 ^ y.l4) | (x.l5 ^ y.l5) | (x.l6 ^ y.l6) | (x.l7 ^ y.l7)
+        return difference == 0
     }
 }
 
@@ -162,22 +209,35 @@ extension P256.FieldElement {
 extension P256.FieldElement {
     /// r ← a + b.
     @inline(never)
-    static func add(_ r: inout P256.FieldElement, _ a: P256.FieldElement, _ b: P256.FieldElement) {
+    static func add(_ r: P256.Slot, _ a: P256.Slot, _ b: P256.Slot) {
+        let x = a.pointee, y = b.pointee
         var carry: UInt32 = 0
         let sum = P256.FieldElement(
-            addCarry(a.l0, b.l0, &carry), addCarry(a.l1, b.l1, &carry),
-            addCarry(a.l2, b.l2, &carry), addCarry(a.l3, b.l3, &carry),
-            addCarry(a.l4, b.l4, &carry), addCarry(a.l5, b.l5, &carry),
-            addCarry(a.l6, b.l6, &carry), addCarry(a.l7, b.l7, &carry))
+            addCarry(x.l0, y.l0, &carry), addCarry(x.l1, y.l1, &carry),
+            addCarry(x.l2, y.l2, &carry), addCarry(x.l3, y.l3, &carry),
+            addCarry(x.l4, y.l4, &carry), addCarry(x.l5, y.l5, &carry),
+            addCarry(x.l6, y.l6, &carry), addCarry(x.l7, y.l7, &carry))
         // a + b < 2p: subtract p unless the sum (with its carry out) is below p.
         var borrow: UInt32 = 0
         let reduced = sum.subtractingPrime(borrow: &borrow)
-        r = select(constantTimeMask(borrow & (carry ^ 1)), sum, reduced)
+        r.pointee = select(constantTimeMask(borrow & (carry ^ 1)), sum, reduced)
     }
 
     /// r ← a − b.
     @inline(never)
-    static func sub(_ r: inout P256.FieldElement, _ a: P256.FieldElement, _ b: P256.FieldElement) {
+    static func sub(_ r: P256.Slot, _ a: P256.Slot, _ b: P256.Slot) {
+        r.pointee = difference(a.pointee, b.pointee)
+    }
+
+    /// r ← −a.
+    @inline(never)
+    static func negate(_ r: P256.Slot, _ a: P256.Slot) {
+        r.pointee = difference(.zero, a.pointee)
+    }
+
+    /// a − b mod p for a, b in [0, p).
+    @inline(__always)
+    static func difference(_ a: P256.FieldElement, _ b: P256.FieldElement) -> P256.FieldElement {
         var borrow: UInt32 = 0
         let d0 = subBorrow(a.l0, b.l0, &borrow), d1 = subBorrow(a.l1, b.l1, &borrow)
         let d2 = subBorrow(a.l2, b.l2, &borrow), d3 = subBorrow(a.l3, b.l3, &borrow)
@@ -186,169 +246,121 @@ extension P256.FieldElement {
         // On a borrow the words hold a − b + 2^256; adding p (mod 2^256) gives a − b + p.
         let m = constantTimeMask(borrow)
         var carry: UInt32 = 0
-        r = P256.FieldElement(
+        return P256.FieldElement(
             addCarry(d0, m, &carry), addCarry(d1, m, &carry), addCarry(d2, m, &carry),
             addCarry(d3, 0, &carry), addCarry(d4, 0, &carry), addCarry(d5, 0, &carry),
             addCarry(d6, m & 1, &carry), addCarry(d7, m, &carry))
     }
-
-    static func + (a: P256.FieldElement, b: P256.FieldElement) -> P256.FieldElement {
-        var r = P256.FieldElement.zero
-        add(&r, a, b)
-        return r
-    }
-
-    static func - (a: P256.FieldElement, b: P256.FieldElement) -> P256.FieldElement {
-        var r = P256.FieldElement.zero
-        sub(&r, a, b)
-        return r
-    }
-
-    /// −a mod p.
-    var negated: P256.FieldElement { .zero - self }
 }
 
 // MARK: - Multiplication
 
 extension P256.FieldElement {
     typealias FieldElement = P256.FieldElement
+    /// A 512-bit product as 16 words, least significant first, on the stack of `mul` or
+    /// `sqr`; read and written as raw memory (`word`, `setWord`).
+    typealias Wide = UnsafeMutableRawPointer
 
-    static func mul(_ r: inout FieldElement, _ a: FieldElement, _ b: FieldElement) {
-        // Operand scanning, one row per limb of a: r[i+j] + a[i]·b[j] + k < 2^64.
-        let a0 = a.l0, a1 = a.l1, a2 = a.l2, a3 = a.l3, a4 = a.l4, a5 = a.l5, a6 = a.l6, a7 = a.l7
-        let b0 = b.l0, b1 = b.l1, b2 = b.l2, b3 = b.l3, b4 = b.l4, b5 = b.l5, b6 = b.l6, b7 = b.l7
-        var k: UInt32 = 0
-        let r0 = mulAdd(a0, b0, 0, &k); var r1 = mulAdd(a0, b1, 0, &k); var r2 = mulAdd(a0, b2, 0, &k); var r3 = mulAdd(a0, b3, 0, &k); var r4 = mulAdd(a0, b4, 0, &k); var r5 = mulAdd(a0, b5, 0, &k); var r6 = mulAdd(a0, b6, 0, &k); var r7 = mulAdd(a0, b7, 0, &k); var r8 = k
-        k = 0; r1 = mulAdd(a1, b0, r1, &k); r2 = mulAdd(a1, b1, r2, &k); r3 = mulAdd(a1, b2, r3, &k); r4 = mulAdd(a1, b3, r4, &k); r5 = mulAdd(a1, b4, r5, &k); r6 = mulAdd(a1, b5, r6, &k); r7 = mulAdd(a1, b6, r7, &k); r8 = mulAdd(a1, b7, r8, &k)
-        var r9 = k
-        k = 0; r2 = mulAdd(a2, b0, r2, &k); r3 = mulAdd(a2, b1, r3, &k); r4 = mulAdd(a2, b2, r4, &k); r5 = mulAdd(a2, b3, r5, &k); r6 = mulAdd(a2, b4, r6, &k); r7 = mulAdd(a2, b5, r7, &k); r8 = mulAdd(a2, b6, r8, &k); r9 = mulAdd(a2, b7, r9, &k)
-        var r10 = k
-        k = 0; r3 = mulAdd(a3, b0, r3, &k); r4 = mulAdd(a3, b1, r4, &k); r5 = mulAdd(a3, b2, r5, &k); r6 = mulAdd(a3, b3, r6, &k); r7 = mulAdd(a3, b4, r7, &k); r8 = mulAdd(a3, b5, r8, &k); r9 = mulAdd(a3, b6, r9, &k); r10 = mulAdd(a3, b7, r10, &k)
-        var r11 = k
-        k = 0; r4 = mulAdd(a4, b0, r4, &k); r5 = mulAdd(a4, b1, r5, &k); r6 = mulAdd(a4, b2, r6, &k); r7 = mulAdd(a4, b3, r7, &k); r8 = mulAdd(a4, b4, r8, &k); r9 = mulAdd(a4, b5, r9, &k); r10 = mulAdd(a4, b6, r10, &k); r11 = mulAdd(a4, b7, r11, &k)
-        var r12 = k
-        k = 0; r5 = mulAdd(a5, b0, r5, &k); r6 = mulAdd(a5, b1, r6, &k); r7 = mulAdd(a5, b2, r7, &k); r8 = mulAdd(a5, b3, r8, &k); r9 = mulAdd(a5, b4, r9, &k); r10 = mulAdd(a5, b5, r10, &k); r11 = mulAdd(a5, b6, r11, &k); r12 = mulAdd(a5, b7, r12, &k)
-        var r13 = k
-        k = 0; r6 = mulAdd(a6, b0, r6, &k); r7 = mulAdd(a6, b1, r7, &k); r8 = mulAdd(a6, b2, r8, &k); r9 = mulAdd(a6, b3, r9, &k); r10 = mulAdd(a6, b4, r10, &k); r11 = mulAdd(a6, b5, r11, &k); r12 = mulAdd(a6, b6, r12, &k); r13 = mulAdd(a6, b7, r13, &k)
-        var r14 = k
-        k = 0; r7 = mulAdd(a7, b0, r7, &k); r8 = mulAdd(a7, b1, r8, &k); r9 = mulAdd(a7, b2, r9, &k); r10 = mulAdd(a7, b3, r10, &k); r11 = mulAdd(a7, b4, r11, &k); r12 = mulAdd(a7, b5, r12, &k); r13 = mulAdd(a7, b6, r13, &k); r14 = mulAdd(a7, b7, r14, &k)
-        let r15 = k
-        r = reduce(r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15)
+    /// Storage for a `Wide` product.
+    typealias WideStorage = (FieldElement, FieldElement)
+
+    /// Word i of a wide product.
+    @inline(__always)
+    static func word(_ w: Wide, _ i: Int) -> UInt32 {
+        w.load(fromByteOffset: 4 &* i, as: UInt32.self)
     }
 
-    static func sqr(_ r: inout FieldElement, _ a: FieldElement) {
-        // The products a[i]·a[j], i < j, once; doubled; then the squares a[i]^2 added.
-        let a0 = a.l0, a1 = a.l1, a2 = a.l2, a3 = a.l3, a4 = a.l4, a5 = a.l5, a6 = a.l6, a7 = a.l7
-        typealias F = FieldElement
-        var k: UInt32 = 0
-        var r1 = F.mulAdd(a0, a1, 0, &k); var r2 = F.mulAdd(a0, a2, 0, &k); var r3 = F.mulAdd(a0, a3, 0, &k); var r4 = F.mulAdd(a0, a4, 0, &k); var r5 = F.mulAdd(a0, a5, 0, &k); var r6 = F.mulAdd(a0, a6, 0, &k); var r7 = F.mulAdd(a0, a7, 0, &k); var r8 = k
-        k = 0; r3 = F.mulAdd(a1, a2, r3, &k); r4 = F.mulAdd(a1, a3, r4, &k); r5 = F.mulAdd(a1, a4, r5, &k); r6 = F.mulAdd(a1, a5, r6, &k); r7 = F.mulAdd(a1, a6, r7, &k); r8 = F.mulAdd(a1, a7, r8, &k)
-        var r9 = k
-        k = 0; r5 = F.mulAdd(a2, a3, r5, &k); r6 = F.mulAdd(a2, a4, r6, &k); r7 = F.mulAdd(a2, a5, r7, &k); r8 = F.mulAdd(a2, a6, r8, &k); r9 = F.mulAdd(a2, a7, r9, &k)
-        var r10 = k
-        k = 0; r7 = F.mulAdd(a3, a4, r7, &k); r8 = F.mulAdd(a3, a5, r8, &k); r9 = F.mulAdd(a3, a6, r9, &k); r10 = F.mulAdd(a3, a7, r10, &k)
-        var r11 = k
-        k = 0; r9 = F.mulAdd(a4, a5, r9, &k); r10 = F.mulAdd(a4, a6, r10, &k); r11 = F.mulAdd(a4, a7, r11, &k)
-        var r12 = k
-        k = 0; r11 = F.mulAdd(a5, a6, r11, &k); r12 = F.mulAdd(a5, a7, r12, &k)
-        var r13 = k
-        k = 0; r13 = F.mulAdd(a6, a7, r13, &k)
-        var r14 = k
-        var r15 = r14 >> 31
-        r14 = r14 << 1 | r13 >> 31
-        r13 = r13 << 1 | r12 >> 31
-        r12 = r12 << 1 | r11 >> 31
-        r11 = r11 << 1 | r10 >> 31
-        r10 = r10 << 1 | r9 >> 31
-        r9 = r9 << 1 | r8 >> 31
-        r8 = r8 << 1 | r7 >> 31
-        r7 = r7 << 1 | r6 >> 31
-        r6 = r6 << 1 | r5 >> 31
-        r5 = r5 << 1 | r4 >> 31
-        r4 = r4 << 1 | r3 >> 31
-        r3 = r3 << 1 | r2 >> 31
-        r2 = r2 << 1 | r1 >> 31
-        r1 = r1 << 1
-        k = 0
-        let r0 = F.mulAdd(a0, a0, 0, &k); r1 = F.addWord(r1, &k)
-        r2 = F.mulAdd(a1, a1, r2, &k); r3 = F.addWord(r3, &k)
-        r4 = F.mulAdd(a2, a2, r4, &k); r5 = F.addWord(r5, &k)
-        r6 = F.mulAdd(a3, a3, r6, &k); r7 = F.addWord(r7, &k)
-        r8 = F.mulAdd(a4, a4, r8, &k); r9 = F.addWord(r9, &k)
-        r10 = F.mulAdd(a5, a5, r10, &k); r11 = F.addWord(r11, &k)
-        r12 = F.mulAdd(a6, a6, r12, &k); r13 = F.addWord(r13, &k)
-        r14 = F.mulAdd(a7, a7, r14, &k); r15 = F.addWord(r15, &k)
-        r = F.reduce(r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15)
+    @inline(__always)
+    static func setWord(_ w: Wide, _ i: Int, _ value: UInt32) {
+        w.storeBytes(of: value, toByteOffset: 4 &* i, as: UInt32.self)
     }
 
-    static func * (a: P256.FieldElement, b: P256.FieldElement) -> P256.FieldElement {
-        var r = P256.FieldElement.zero
-        mul(&r, a, b)
-        return r
-    }
 
-    var squared: P256.FieldElement {
-        var r = P256.FieldElement.zero
-        P256.FieldElement.sqr(&r, self)
-        return r
-    }
+    // The product and the reduction are never-inlined functions that take the wide
+    // buffer as a parameter: the compiler cannot then tell it from r, a and b, loads each
+    // limb and word where it is used instead of keeping all of them in registers, and the
+    // frames stay small on a Cortex-M0 (eight low registers, a call per 32×32-bit product)
+    // as well as on a Cortex-M4.
 
-    /// r ← r·b.
+    /// r ← a·b.
     @inline(never)
-    static func mul(_ r: inout P256.FieldElement, by b: P256.FieldElement) {
-        let a = r
-        mul(&r, a, b)
-    }
-
-    /// r ← r^(2^count).
-    @inline(never)
-    static func square(_ r: inout P256.FieldElement, times count: Int) {
-        for _ in 0..<count {
-            let a = r
-            sqr(&r, a)
+    static func mul(_ r: P256.Slot, _ a: P256.Slot, _ b: P256.Slot) {
+        var wide: WideStorage = (.zero, .zero)
+        withUnsafeMutableBytes(of: &wide) { raw in
+            let w = raw.baseAddress.unsafelyUnwrapped
+            product(w, a, b)
+            reduce(r, w)
         }
     }
 
-    /// A 512-bit product c15…c0 reduced modulo p by the fast reduction of FIPS 186-4 §D.2.3:
-    /// T + 2·S1 + 2·S2 + S3 + S4 − D1 − D2 − D3 − D4, summed word by word.
-    static func reduce(_ w0: UInt32, _ w1: UInt32, _ w2: UInt32, _ w3: UInt32,
-                       _ w4: UInt32, _ w5: UInt32, _ w6: UInt32, _ w7: UInt32,
-                       _ w8: UInt32, _ w9: UInt32, _ w10: UInt32, _ w11: UInt32,
-                       _ w12: UInt32, _ w13: UInt32, _ w14: UInt32, _ w15: UInt32) -> P256.FieldElement {
-        let c0 = widenSigned(w0), c1 = widenSigned(w1), c2 = widenSigned(w2), c3 = widenSigned(w3)
-        let c4 = widenSigned(w4), c5 = widenSigned(w5), c6 = widenSigned(w6), c7 = widenSigned(w7)
-        let c8 = widenSigned(w8), c9 = widenSigned(w9), c10 = widenSigned(w10), c11 = widenSigned(w11)
-        let c12 = widenSigned(w12), c13 = widenSigned(w13), c14 = widenSigned(w14), c15 = widenSigned(w15)
+    /// r ← a². A multiplication: with the window of `product` in registers, a separate
+    /// squaring (28 products instead of 64, then a doubling pass) saves little and needs a
+    /// second routine.
+    @inline(__always)
+    static func sqr(_ r: P256.Slot, _ a: P256.Slot) {
+        mul(r, a, a)
+    }
 
-        var acc: Int64 = c0 + c8 + c9 - c11 - c12 - c13 - c14
-        let s0 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c1 + c9 + c10 - c12 - c13 - c14 - c15
-        let s1 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c2 + c10 + c11 - c13 - c14 - c15
-        let s2 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c3 + 2 * (c11 + c12) + c13 - c15 - c8 - c9
-        let s3 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c4 + 2 * (c12 + c13) + c14 - c9 - c10
-        let s4 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c5 + 2 * (c13 + c14) + c15 - c10 - c11
-        let s5 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c6 + 2 * (c14 + c15) + c14 + c13 - c8 - c9
-        let s6 = UInt32(truncatingIfNeeded: acc); acc >>= 32
-        acc += c7 + 2 * c15 + c15 + c8 - c10 - c11 - c12 - c13
-        let s7 = UInt32(truncatingIfNeeded: acc); acc >>= 32
+    /// r ← r^(2^count).
+    static func square(_ r: P256.Slot, times count: Int) {
+        for _ in 0..<count { sqr(r, r) }
+    }
 
-        // The value is s + top·2^256 with |top| ≤ 4. Two folds of top·2^256 ≡
-        // top·(2^224 − 2^192 − 2^96 + 1) bring it into [0, 2^256); a conditional
+    /// w ← a·b, operand scanning: row i adds a[i]·b into w[i…i+8]
+    /// (w[i+j] + a[i]·b[j] + k < 2^64). The words of w and the limbs of b are loaded where
+    /// they are used: only a[i], the carry and the addresses stay in registers.
+    @inline(never)
+    static func product(_ w: Wide, _ a: P256.Slot, _ b: P256.Slot) {
+        var k: UInt32 = 0
+        let a0 = limb(a, 0)
+        for j in 0..<limbs { setWord(w, j, mulAdd(a0, limb(b, j), 0, &k)) }
+        setWord(w, limbs, k)
+        for i in 1..<limbs {
+            let ai = limb(a, i)
+            k = 0
+            for j in 0..<limbs { setWord(w, i + j, mulAdd(ai, limb(b, j), word(w, i + j), &k)) }
+            setWord(w, i + limbs, k)
+        }
+    }
+
+    /// r ← the 512-bit w modulo p, by the fast reduction of FIPS 186-4 §D.2.3:
+    /// T + 2·S1 + 2·S2 + S3 + S4 − D1 − D2 − D3 − D4, summed word by word. Each word of r
+    /// is stored as soon as it is known; each word of w is loaded where it is used.
+    @inline(never)
+    static func reduce(_ r: P256.Slot, _ w: Wide) {
+        func c(_ i: Int) -> Int64 { widenSigned(word(w, i)) }
+        let out = UnsafeMutableRawPointer(r)
+        func store(_ i: Int, _ acc: inout Int64) {
+            out.storeBytes(of: UInt32(truncatingIfNeeded: acc), toByteOffset: 4 &* i, as: UInt32.self)
+            acc >>= 32
+        }
+        var acc: Int64 = c(0) + c(8) + c(9) - c(11) - c(12) - c(13) - c(14)
+        store(0, &acc)
+        acc += c(1) + c(9) + c(10) - c(12) - c(13) - c(14) - c(15)
+        store(1, &acc)
+        acc += c(2) + c(10) + c(11) - c(13) - c(14) - c(15)
+        store(2, &acc)
+        acc += c(3) + 2 * (c(11) + c(12)) + c(13) - c(15) - c(8) - c(9)
+        store(3, &acc)
+        acc += c(4) + 2 * (c(12) + c(13)) + c(14) - c(9) - c(10)
+        store(4, &acc)
+        acc += c(5) + 2 * (c(13) + c(14)) + c(15) - c(10) - c(11)
+        store(5, &acc)
+        acc += c(6) + 2 * (c(14) + c(15)) + c(14) + c(13) - c(8) - c(9)
+        store(6, &acc)
+        acc += c(7) + 2 * c(15) + c(15) + c(8) - c(10) - c(11) - c(12) - c(13)
+        store(7, &acc)
+
+        // The value is r + top·2^256 with |top| ≤ 4. Two folds of top·2^256 ≡
+        // top·(2^224 − 2^192 − 2^96 + 1) bring it into [0, 2^256) ⊂ [0, 2p); a conditional
         // subtraction of p finishes.
-        var s = P256.FieldElement(s0, s1, s2, s3, s4, s5, s6, s7)
-        let top = s.fold(acc)
-        s.fold(top)
-        var borrow: UInt32 = 0
-        let reduced = s.subtractingPrime(borrow: &borrow)
-        return select(constantTimeMask(borrow), s, reduced)
+        let top = r.pointee.fold(acc)
+        r.pointee.fold(top)
+        r.pointee.subtractPrimeIfNotBelow()
     }
 
     /// self += top·(2^224 − 2^192 − 2^96 + 1); returns the signed carry out of 2^256.
+    @inline(__always)
     @discardableResult
     mutating func fold(_ top: Int64) -> Int64 {
         var acc: Int64 = widenSigned(l0) + top
@@ -369,47 +381,63 @@ extension P256.FieldElement {
         l7 = UInt32(truncatingIfNeeded: acc); acc >>= 32
         return acc
     }
+
+    /// self ← self − p when self ≥ p, for self below 2p. Two passes over the limbs, the
+    /// first only for the borrow, so that no limb is held while the other is computed.
+    @inline(__always)
+    mutating func subtractPrimeIfNotBelow() {
+        var borrow: UInt32 = 0
+        _ = subtractingPrime(borrow: &borrow)
+        let m = constantTimeMask(borrow ^ 1)
+        borrow = 0
+        l0 = Self.subBorrow(l0, m, &borrow); l1 = Self.subBorrow(l1, m, &borrow)
+        l2 = Self.subBorrow(l2, m, &borrow); l3 = Self.subBorrow(l3, 0, &borrow)
+        l4 = Self.subBorrow(l4, 0, &borrow); l5 = Self.subBorrow(l5, 0, &borrow)
+        l6 = Self.subBorrow(l6, m & 1, &borrow); l7 = Self.subBorrow(l7, m, &borrow)
+    }
 }
 
 // MARK: - Exponentiation
 
 extension P256.FieldElement {
-    /// a^(2^k − 1) for k = 2, 4, 8, 16, 32: the blocks of ones that p − 2 and (p + 1)/4
-    /// are made of. Returns x32 and leaves x2…x16 in the arguments.
-    static func onesPowers(_ a: P256.FieldElement, _ x2: inout P256.FieldElement,
-                           _ x4: inout P256.FieldElement, _ x8: inout P256.FieldElement,
-                           _ x16: inout P256.FieldElement, _ x32: inout P256.FieldElement) {
-        sqr(&x2, a); mul(&x2, by: a)                            // 2^2 − 1
-        x4 = x2; square(&x4, times: 2); mul(&x4, by: x2)        // 2^4 − 1
-        x8 = x4; square(&x8, times: 4); mul(&x8, by: x4)
-        x16 = x8; square(&x16, times: 8); mul(&x16, by: x8)
-        x32 = x16; square(&x32, times: 16); mul(&x32, by: x16)
+    /// Scratch slots `invert` and `squareRootCandidate` need.
+    static var exponentiationSlots: Int { 5 }
+
+    /// a^(2^k − 1) for k = 2, 4, 8, 16 into x[0…3] and for k = 32 into x32: the blocks of
+    /// ones that p − 2 and (p + 1)/4 are made of.
+    static func onesPowers(_ a: P256.Slot, _ x: P256.Slot, _ x32: P256.Slot) {
+        let x2 = x, x4 = x + 1, x8 = x + 2, x16 = x + 3
+        sqr(x2, a); mul(x2, x2, a)                                          // 2^2 − 1
+        x4.pointee = x2.pointee; square(x4, times: 2); mul(x4, x4, x2)      // 2^4 − 1
+        x8.pointee = x4.pointee; square(x8, times: 4); mul(x8, x8, x4)
+        x16.pointee = x8.pointee; square(x16, times: 8); mul(x16, x16, x8)
+        x32.pointee = x16.pointee; square(x32, times: 16); mul(x32, x32, x16)
     }
 
-    /// a^(p−2) = a^−1 (Fermat), zero for zero. A fixed addition chain:
+    /// r ← a^(p−2) = a^−1 (Fermat), zero for zero, with `exponentiationSlots` scratch slots
+    /// at x; r is not a. A fixed addition chain:
     /// p − 2 = 0xFFFFFFFF 00000001 00000000 00000000 00000000 FFFFFFFF FFFFFFFF FFFFFFFD.
-    static func invert(_ r: inout P256.FieldElement, _ a: P256.FieldElement) {
-        var x2 = zero, x4 = zero, x8 = zero, x16 = zero, x32 = zero
-        onesPowers(a, &x2, &x4, &x8, &x16, &x32)
-        r = x32
-        square(&r, times: 32); mul(&r, by: a)                    // FFFFFFFF 00000001
-        square(&r, times: 128); mul(&r, by: x32)                 // 00000000 ×3, FFFFFFFF
-        square(&r, times: 32); mul(&r, by: x32)                  // FFFFFFFF
-        square(&r, times: 16); mul(&r, by: x16)                  // FFFFFFFD from the top:
-        square(&r, times: 8); mul(&r, by: x8)                    // 16 + 8 + 4 + 2 ones, 0, 1
-        square(&r, times: 4); mul(&r, by: x4)
-        square(&r, times: 2); mul(&r, by: x2)
-        square(&r, times: 2); mul(&r, by: a)
-        x2.wipe(); x4.wipe(); x8.wipe(); x16.wipe(); x32.wipe()
+    static func invert(_ r: P256.Slot, _ a: P256.Slot, scratch x: P256.Slot) {
+        let x2 = x, x4 = x + 1, x8 = x + 2, x16 = x + 3, x32 = x + 4
+        onesPowers(a, x, x32)
+        r.pointee = x32.pointee
+        square(r, times: 32); mul(r, r, a)                       // FFFFFFFF 00000001
+        square(r, times: 128); mul(r, r, x32)                    // 00000000 ×3, FFFFFFFF
+        square(r, times: 32); mul(r, r, x32)                     // FFFFFFFF
+        square(r, times: 16); mul(r, r, x16)                     // FFFFFFFD from the top:
+        square(r, times: 8); mul(r, r, x8)                       // 16 + 8 + 4 + 2 ones, 0, 1
+        square(r, times: 4); mul(r, r, x4)
+        square(r, times: 2); mul(r, r, x2)
+        square(r, times: 2); mul(r, r, a)
     }
 
-    /// A square root of a, a^((p+1)/4), valid because p ≡ 3 (mod 4) (SEC 1 §2.3.4 step
-    /// 2.4.1; the caller checks that its square is a). (p+1)/4 = 2^254 − 2^222 + 2^190 + 2^94.
-    static func squareRootCandidate(_ r: inout P256.FieldElement, _ a: P256.FieldElement) {
-        var x2 = zero, x4 = zero, x8 = zero, x16 = zero
-        onesPowers(a, &x2, &x4, &x8, &x16, &r)              // bits 253…222 once shifted
-        square(&r, times: 32); mul(&r, by: a)                    // bit 190
-        square(&r, times: 96); mul(&r, by: a)                    // bit 94
-        square(&r, times: 94)
+    /// r ← a square root of a, a^((p+1)/4), valid because p ≡ 3 (mod 4) (SEC 1 §2.3.4
+    /// step 2.4.1; the caller checks that its square is a), with `exponentiationSlots`
+    /// scratch slots at x; r is not a. (p+1)/4 = 2^254 − 2^222 + 2^190 + 2^94.
+    static func squareRootCandidate(_ r: P256.Slot, _ a: P256.Slot, scratch x: P256.Slot) {
+        onesPowers(a, x, r)                                      // bits 253…222 once shifted
+        square(r, times: 32); mul(r, r, a)                       // bit 190
+        square(r, times: 96); mul(r, r, a)                       // bit 94
+        square(r, times: 94)
     }
 }

@@ -2,136 +2,157 @@
 // with the complete formulas of Renes, Costello and Batina, "Complete addition formulas for
 // prime order elliptic curves" (EUROCRYPT 2016), for a = −3. Complete: the same sequence of
 // field operations adds any two points, equal, opposite or the identity (0 : 1 : 0), so
-// nothing branches on a secret.
+// nothing branches on a secret. Points live in workspace slots and are updated in place
+// (see P256Field.swift); the formulas are scheduled so that a doubling needs five scratch
+// slots and an addition four besides the addend's own three.
 
 extension P256 {
+    /// A point as three consecutive slots X, Y, Z.
     struct ProjectivePoint {
-        var x: FieldElement
-        var y: FieldElement
-        var z: FieldElement
+        let x: Slot
+        @inline(__always) var y: Slot { x + 1 }
+        @inline(__always) var z: Slot { x + 2 }
 
-        static var identity: ProjectivePoint { ProjectivePoint(x: .zero, y: .one, z: .zero) }
+        @inline(__always)
+        init(at x: Slot) { self.x = x }
 
-        /// p + q (RCB 2016, Algorithm 4). Step numbers are the paper's; temporaries are reused
-        /// so that the frame holds nine field elements.
+        /// p ← p + q (RCB 2016, Algorithm 4), with four scratch slots at t. q is consumed:
+        /// its slots hold the sums X2 + Z2, Y2 + Z2 and scratch. Step numbers are the
+        /// paper's; the sums of q's coordinates (steps 5, 10, 15) come first. The output
+        /// (X3, Y3, Z3) takes p's slots once each input coordinate is read for the last time.
         @inline(never)
-        static func add(_ p: ProjectivePoint, _ q: ProjectivePoint) -> ProjectivePoint {
+        static func add(_ p: ProjectivePoint, _ q: ProjectivePoint, scratch t: Slot) {
             typealias F = FieldElement
-            let b = F.b
-            var t0 = F.zero, t1 = F.zero, t2 = F.zero, t3 = F.zero, t4 = F.zero, t5 = F.zero
-            var x = F.zero, y = F.zero, z = F.zero
-            F.mul(&t0, p.x, q.x)                            // 1
-            F.mul(&t1, p.y, q.y)                            // 2
-            F.mul(&t2, p.z, q.z)                            // 3
-            F.add(&t3, p.x, p.y)                            // 4
-            F.add(&t4, q.x, q.y)                            // 5
-            F.mul(&t3, by: t4)                              // 6
-            F.add(&t4, t0, t1)                              // 7
-            F.sub(&t3, t3, t4)                              // 8
-            F.add(&t4, p.y, p.z)                            // 9
-            F.add(&t5, q.y, q.z)                            // 10 (X3 in the paper)
-            F.mul(&t4, by: t5)                              // 11
-            F.add(&t5, t1, t2)                              // 12
-            F.sub(&t4, t4, t5)                              // 13
-            // From here x, y, z are X3, Y3, Z3.
-            F.add(&t5, p.x, p.z)                            // 14
-            F.add(&y, q.x, q.z)                             // 15
-            F.mul(&x, t5, y)                                // 16
-            F.add(&t5, t0, t2)                              // 17
-            F.sub(&y, x, t5)                                // 18
-            F.mul(&z, b, t2)                                // 19
-            F.sub(&x, y, z)                                 // 20
-            F.add(&z, x, x)                                 // 21
-            F.add(&t5, x, z)                                // 22
-            F.sub(&z, t1, t5)                               // 23
-            F.add(&x, t1, t5)                               // 24
-            F.mul(&y, by: b)                                // 25
-            F.add(&t1, t2, t2)                              // 26
-            F.add(&t5, t1, t2)                              // 27 (t2)
-            F.sub(&t2, y, t5)                               // 28 (Y3)
-            F.sub(&y, t2, t0)                               // 29
-            F.add(&t1, y, y)                                // 30
-            F.add(&t2, t1, y)                               // 31 (Y3)
-            F.add(&t1, t0, t0)                              // 32
-            F.add(&y, t1, t0)                               // 33 (t0)
-            F.sub(&t0, y, t5)                               // 34
-            F.mul(&t1, t4, t2)                              // 35
-            F.mul(&t5, t0, t2)                              // 36 (t2)
-            F.mul(&y, x, z)                                 // 37
-            F.add(&t2, y, t5)                               // 38 (Y3)
-            y = t2
-            F.mul(&x, by: t3)                               // 39
-            F.sub(&t2, x, t1)                               // 40
-            x = t2
-            F.mul(&z, by: t4)                               // 41
-            F.mul(&t1, t3, t0)                              // 42
-            F.add(&t2, z, t1)                               // 43
-            z = t2
-            t0.wipe(); t1.wipe(); t2.wipe(); t3.wipe(); t4.wipe(); t5.wipe()
-            return ProjectivePoint(x: x, y: y, z: z)
+            let t0 = t, t1 = t + 1, t2 = t + 2, t3 = t + 3
+            let x2z2 = q.x, y2z2 = q.y, t4 = q.z
+            F.mul(t0, p.x, q.x)                             // 1
+            F.mul(t1, p.y, q.y)                             // 2
+            F.mul(t2, p.z, q.z)                             // 3
+            F.add(t3, q.x, q.y)                             // 5
+            F.add(y2z2, q.y, q.z)                           // 10
+            F.add(x2z2, q.x, q.z)                           // 15; q.z is t4 from here
+            F.add(t4, p.x, p.y)                             // 4
+            F.mul(t3, t4, t3)                               // 6
+            F.add(t4, t0, t1)                               // 7
+            F.sub(t3, t3, t4)                               // 8
+            F.add(t4, p.y, p.z)                             // 9: Y1 read for the last time
+            F.mul(t4, t4, y2z2)                             // 11
+            F.add(p.y, t1, t2)                              // 12 (the paper's X3)
+            F.sub(t4, t4, p.y)                              // 13
+            F.add(p.x, p.x, p.z)                            // 14: X1, Z1 read for the last time
+            F.mul(p.x, p.x, x2z2)                           // 16
+            F.add(p.y, t0, t2)                              // 17
+            F.sub(p.y, p.x, p.y)                            // 18
+            p.z.pointee = .b
+            F.mul(p.z, p.z, t2)                             // 19
+            F.sub(p.x, p.y, p.z)                            // 20
+            F.add(p.z, p.x, p.x)                            // 21
+            F.add(p.x, p.x, p.z)                            // 22
+            F.sub(p.z, t1, p.x)                             // 23
+            F.add(p.x, t1, p.x)                             // 24
+            x2z2.pointee = .b
+            F.mul(p.y, p.y, x2z2)                           // 25
+            F.add(t1, t2, t2)                               // 26
+            F.add(t2, t1, t2)                               // 27
+            F.sub(p.y, p.y, t2)                             // 28
+            F.sub(p.y, p.y, t0)                             // 29
+            F.add(t1, p.y, p.y)                             // 30
+            F.add(p.y, t1, p.y)                             // 31
+            F.add(t1, t0, t0)                               // 32
+            F.add(t0, t1, t0)                               // 33
+            F.sub(t0, t0, t2)                               // 34
+            F.mul(t1, t4, p.y)                              // 35
+            F.mul(t2, t0, p.y)                              // 36
+            F.mul(p.y, p.x, p.z)                            // 37
+            F.add(p.y, p.y, t2)                             // 38
+            F.mul(p.x, t3, p.x)                             // 39
+            F.sub(p.x, p.x, t1)                             // 40
+            F.mul(p.z, t4, p.z)                             // 41
+            F.mul(t1, t3, t0)                               // 42
+            F.add(p.z, p.z, t1)                             // 43
         }
 
-        /// 2·p (RCB 2016, Algorithm 6). Step 28 (Y·Z) is done first.
+        /// p ← 2·p (RCB 2016, Algorithm 6), with five scratch slots at t. Step 28 (Y·Z) is
+        /// done first, into t4, while Y and Z are still the input's.
         @inline(never)
-        static func double(_ p: ProjectivePoint) -> ProjectivePoint {
+        static func double(_ p: ProjectivePoint, scratch t: Slot) {
             typealias F = FieldElement
-            let b = F.b
-            var yz = F.zero, t0 = F.zero, t1 = F.zero, t2 = F.zero, t3 = F.zero, t4 = F.zero
-            var x = F.zero, y = F.zero, z = F.zero
-            F.mul(&yz, p.y, p.z)                            // 28
-            F.sqr(&t0, p.x)                                 // 1
-            F.sqr(&t1, p.y)                                 // 2
-            F.sqr(&t2, p.z)                                 // 3
-            F.mul(&t4, p.x, p.y)                            // 4
-            F.add(&t3, t4, t4)                              // 5
-            F.mul(&t4, p.x, p.z)                            // 6 (Z3)
-            F.add(&z, t4, t4)                               // 7
-            F.mul(&t4, b, t2)                               // 8 (Y3)
-            F.sub(&y, t4, z)                                // 9
-            F.add(&x, y, y)                                 // 10
-            F.add(&t4, x, y)                                // 11 (Y3)
-            F.sub(&x, t1, t4)                               // 12
-            F.add(&y, t1, t4)                               // 13
-            F.mul(&y, by: x)                                // 14
-            F.mul(&x, by: t3)                               // 15
-            F.add(&t3, t2, t2)                              // 16
-            F.add(&t4, t2, t3)                              // 17 (t2)
-            F.mul(&z, by: b)                                // 18
-            F.sub(&t2, z, t4)                               // 19 (Z3)
-            F.sub(&z, t2, t0)                               // 20
-            F.add(&t3, z, z)                                // 21
-            F.add(&t2, z, t3)                               // 22 (Z3)
-            F.add(&t3, t0, t0)                              // 23
-            F.add(&z, t3, t0)                               // 24 (t0)
-            F.sub(&t0, z, t4)                               // 25
-            F.mul(&t0, by: t2)                              // 26
-            F.add(&t3, y, t0)                               // 27 (Y3)
-            y = t3
-            F.add(&t0, yz, yz)                              // 29
-            F.mul(&z, t0, t2)                               // 30
-            F.sub(&t3, x, z)                                // 31 (X3)
-            x = t3
-            F.mul(&z, t0, t1)                               // 32
-            F.add(&t3, z, z)                                // 33
-            F.add(&z, t3, t3)                               // 34
-            yz.wipe(); t0.wipe(); t1.wipe(); t2.wipe(); t3.wipe(); t4.wipe()
-            return ProjectivePoint(x: x, y: y, z: z)
-        }
-
-        mutating func wipe() {
-            withUnsafeMutableBytes(of: &self) { secureZero($0) }
+            let t0 = t, t1 = t + 1, t2 = t + 2, t3 = t + 3, yz = t + 4
+            F.mul(yz, p.y, p.z)                             // 28
+            F.sqr(t0, p.x)                                  // 1
+            F.sqr(t1, p.y)                                  // 2
+            F.sqr(t2, p.z)                                  // 3
+            F.mul(t3, p.x, p.y)                             // 4: Y read for the last time
+            F.add(t3, t3, t3)                               // 5
+            F.mul(p.z, p.x, p.z)                            // 6: X, Z read for the last time
+            F.add(p.z, p.z, p.z)                            // 7
+            p.y.pointee = .b
+            F.mul(p.y, p.y, t2)                             // 8
+            F.sub(p.y, p.y, p.z)                            // 9
+            F.add(p.x, p.y, p.y)                            // 10
+            F.add(p.y, p.x, p.y)                            // 11
+            F.sub(p.x, t1, p.y)                             // 12
+            F.add(p.y, t1, p.y)                             // 13
+            F.mul(p.y, p.x, p.y)                            // 14
+            F.mul(p.x, p.x, t3)                             // 15
+            F.add(t3, t2, t2)                               // 16
+            F.add(t2, t2, t3)                               // 17: t3 free until 21
+            t3.pointee = .b
+            F.mul(p.z, p.z, t3)                             // 18
+            F.sub(p.z, p.z, t2)                             // 19
+            F.sub(p.z, p.z, t0)                             // 20
+            F.add(t3, p.z, p.z)                             // 21
+            F.add(p.z, p.z, t3)                             // 22
+            F.add(t3, t0, t0)                               // 23
+            F.add(t0, t3, t0)                               // 24
+            F.sub(t0, t0, t2)                               // 25
+            F.mul(t0, t0, p.z)                              // 26
+            F.add(p.y, p.y, t0)                             // 27
+            F.add(t0, yz, yz)                               // 29
+            F.mul(p.z, t0, p.z)                             // 30
+            F.sub(p.x, p.x, p.z)                            // 31
+            F.mul(p.z, t0, t1)                              // 32
+            F.add(p.z, p.z, p.z)                            // 33
+            F.add(p.z, p.z, p.z)                            // 34
         }
     }
 
-    /// Whether (x, y) satisfies y^2 = x^3 − 3x + b (SEC 1 §3.2.2.1 step 3). Public inputs.
-    static func isOnCurve(x: FieldElement, y: FieldElement) -> Bool {
-        y.squared.isEqual(to: curveRightHandSide(x))
+    /// r ← x^3 − 3x + b, with one scratch slot t; r is not x.
+    static func curveRightHandSide(_ r: Slot, _ x: Slot, scratch t: Slot) {
+        typealias F = FieldElement
+        F.sqr(r, x)
+        t.pointee = F(3, 0, 0, 0, 0, 0, 0, 0)
+        F.sub(r, r, t)
+        F.mul(r, r, x)
+        t.pointee = F.b
+        F.add(r, r, t)
     }
 
-    /// x^3 − 3x + b.
-    static func curveRightHandSide(_ x: FieldElement) -> FieldElement {
-        let three = FieldElement(3, 0, 0, 0, 0, 0, 0, 0)
-        return (x.squared - three) * x + FieldElement.b
+    /// Slots `isOnCurve` needs.
+    static var curveCheckSlots: Int { 4 }
+
+    /// Whether (s[0], s[1]) satisfies y^2 = x^3 − 3x + b (SEC 1 §3.2.2.1 step 3), with
+    /// `curveCheckSlots` slots at s. Public inputs.
+    static func isOnCurve(_ s: Slot) -> Bool {
+        curveRightHandSide(s + 2, s, scratch: s + 3)
+        FieldElement.sqr(s + 3, s + 1)
+        return FieldElement.isEqual(s + 2, s + 3)
+    }
+
+    /// Slots `decompress` needs.
+    static var decompressionSlots: Int { 4 + FieldElement.exponentiationSlots }
+
+    /// s[1] ← the y with the given parity for which (s[0], y) is on the curve (SEC 1 §2.3.4
+    /// step 2.4), with `decompressionSlots` slots at s; false when x^3 − 3x + b is not a
+    /// square. Public inputs.
+    static func decompress(_ s: Slot, yIsOdd: Bool) -> Bool {
+        let x = s, y = s + 1, rightHandSide = s + 2, check = s + 3
+        curveRightHandSide(rightHandSide, x, scratch: check)
+        FieldElement.squareRootCandidate(y, rightHandSide, scratch: s + 4)
+        FieldElement.sqr(check, y)
+        guard FieldElement.isEqual(check, rightHandSide) else { return false }
+        if y.pointee.isOdd != yIsOdd { FieldElement.negate(y, y) }
+        return true
     }
 }
 
@@ -143,88 +164,131 @@ func p256EqualMask(_ a: UInt32, _ b: UInt32) -> UInt32 {
 }
 
 /// The multiples 1·Q … 4·Q of a point for the signed window, brought to one common Z
-/// ((X_i·Z/Z_i : Y_i·Z/Z_i : Z) is the same point) so that each entry stores X and Y only.
+/// ((X_i·Z/Z_i : Y_i·Z/Z_i : Z) is the same point) so that each entry stores X and Y only:
+/// slots X1, Y1, …, X4, Y4, Z.
 struct P256WindowTable {
     typealias FieldElement = P256.FieldElement
+    typealias ProjectivePoint = P256.ProjectivePoint
 
-    var x1, y1, x2, y2, x3, y3, x4, y4: FieldElement
-    var z: FieldElement
+    /// Largest digit magnitude, and entries of the table.
+    static var entries: Int { 4 }
+    /// Slots the table takes.
+    static var slots: Int { 2 * entries + 1 }
 
-    /// The table of an affine point (x, y) on the curve.
-    init(x: FieldElement, y: FieldElement) {
-        z = .one
-        x1 = x; y1 = y
-        let base = P256.ProjectivePoint(x: x, y: y, z: .one)
-        var even = P256.ProjectivePoint.double(base)          // 2Q
-        let odd = P256.ProjectivePoint.add(even, base)        // 3Q
-        x2 = even.x; y2 = even.y
-        x3 = odd.x; y3 = odd.y
-        let z2 = even.z, z3 = odd.z
-        even = P256.ProjectivePoint.double(even)              // 4Q
-        x4 = even.x; y4 = even.y
-        let z4 = even.z
-        // Q has order n, so 2Q, 3Q, 4Q are not the identity and z2, z3, z4 ≠ 0.
+    let base: P256.Slot
+    @inline(__always) var z: P256.Slot { base + 2 * P256WindowTable.entries }
+
+    @inline(__always)
+    init(at base: P256.Slot) { self.base = base }
+
+    /// X and Y of entry k·Q, k in 1…4.
+    @inline(__always) func x(_ k: Int) -> P256.Slot { base + 2 * (k - 1) }
+    @inline(__always) func y(_ k: Int) -> P256.Slot { base + 2 * (k - 1) + 1 }
+
+    /// Fills the table from the affine point Q = (X1, Y1) already in its first two slots,
+    /// with the point slots p and q and the scratch of `ProjectivePoint.double` at t (whose
+    /// fifth slot may be q.x).
+    func build(p: ProjectivePoint, q: ProjectivePoint, scratch t: P256.Slot) {
         typealias F = FieldElement
-        var scale = F.zero
-        F.mul(&scale, z3, z4)
-        F.mul(&z, z2, scale)
-        F.mul(&x2, by: scale); F.mul(&y2, by: scale)
-        F.mul(&x1, by: z); F.mul(&y1, by: z)
-        F.mul(&scale, z2, z4)
-        F.mul(&x3, by: scale); F.mul(&y3, by: scale)
-        F.mul(&scale, z2, z3)
-        F.mul(&x4, by: scale); F.mul(&y4, by: scale)
+        p.x.pointee = x(1).pointee; p.y.pointee = y(1).pointee; p.z.pointee = .one
+        ProjectivePoint.double(p, scratch: t)                  // 2Q
+        x(2).pointee = p.x.pointee; y(2).pointee = p.y.pointee; z.pointee = p.z.pointee
+        q.x.pointee = x(1).pointee; q.y.pointee = y(1).pointee; q.z.pointee = .one
+        ProjectivePoint.add(p, q, scratch: t)                  // 3Q
+        x(3).pointee = p.x.pointee; y(3).pointee = p.y.pointee; q.z.pointee = p.z.pointee
+        p.x.pointee = x(2).pointee; p.y.pointee = y(2).pointee; p.z.pointee = z.pointee
+        ProjectivePoint.double(p, scratch: t)                  // 4Q
+        x(4).pointee = p.x.pointee; y(4).pointee = p.y.pointee
+        // Q has order n, so 2Q, 3Q, 4Q are not the identity and Z2, Z3, Z4 ≠ 0.
+        let z2 = z, z3 = q.z, z4 = p.z, scale = t
+        F.mul(scale, z2, z4)
+        F.mul(x(3), x(3), scale); F.mul(y(3), y(3), scale)
+        F.mul(scale, z2, z3)
+        F.mul(x(4), x(4), scale); F.mul(y(4), y(4), scale)
+        F.mul(scale, z3, z4)
+        F.mul(x(2), x(2), scale); F.mul(y(2), y(2), scale)
+        F.mul(z, z2, scale)                                    // Z = Z2·Z3·Z4
+        F.mul(x(1), x(1), z); F.mul(y(1), y(1), z)
     }
 
-    /// digit·Q for a digit given as magnitude (0…4) and sign, by reading every entry under
-    /// a mask: the memory accessed does not depend on the digit.
-    func select(magnitude: UInt32, negative: UInt32, into q: inout P256.ProjectivePoint) {
-        q.x = .zero
-        q.y = .zero
-        var mask = p256EqualMask(magnitude, 1)
-        q.x.accumulate(x1, mask); q.y.accumulate(y1, mask)
-        mask = p256EqualMask(magnitude, 2)
-        q.x.accumulate(x2, mask); q.y.accumulate(y2, mask)
-        mask = p256EqualMask(magnitude, 3)
-        q.x.accumulate(x3, mask); q.y.accumulate(y3, mask)
-        mask = p256EqualMask(magnitude, 4)
-        q.x.accumulate(x4, mask); q.y.accumulate(y4, mask)
-        q.y = FieldElement.select(constantTimeMask(negative), q.y.negated, q.y)
+    /// q ← digit·Q for a digit given as magnitude (0…4) and sign, reading every entry under
+    /// a mask, limb by limb: the memory accessed does not depend on the digit. One scratch
+    /// slot t.
+    @inline(never)
+    func select(magnitude: UInt32, negative: UInt32, into q: ProjectivePoint, scratch t: P256.Slot) {
+        typealias F = FieldElement
+        for j in 0..<F.limbs {
+            var x: UInt32 = 0, y: UInt32 = 0
+            for k in 1...P256WindowTable.entries {
+                let mask = p256EqualMask(magnitude, UInt32(truncatingIfNeeded: k))
+                x |= F.limb(self.x(k), j) & mask
+                y |= F.limb(self.y(k), j) & mask
+            }
+            F.setLimb(q.x, j, x)
+            F.setLimb(q.y, j, y)
+        }
+        F.negate(t, q.y)
+        let negativeMask = constantTimeMask(negative)
+        // The identity (0 : 1 : 0) for a zero digit.
         let isIdentity = p256EqualMask(magnitude, 0)
-        q.y = FieldElement.select(isIdentity, .one, q.y)
-        q.z = FieldElement.select(isIdentity, .zero, z)
-    }
-
-    mutating func wipe() {
-        withUnsafeMutableBytes(of: &self) { secureZero($0) }
+        for j in 0..<F.limbs {
+            let y = (F.limb(t, j) & negativeMask) | (F.limb(q.y, j) & ~negativeMask)
+            let one: UInt32 = j == 0 ? 1 : 0
+            F.setLimb(q.y, j, (one & isIdentity) | (y & ~isIdentity))
+            F.setLimb(q.z, j, F.limb(z, j) & ~isIdentity)
+        }
     }
 }
 
 extension P256 {
-    /// scalar·(x, y) for an affine point on the curve: Booth-recoded signed digits of 3 bits,
-    /// most significant first, three doublings and one table addition per digit. The
-    /// sequence of operations and memory accesses is the same for every scalar.
-    static func multiply(x: FieldElement, y: FieldElement, by scalar: Bytes32) -> ProjectivePoint {
-        var table = P256WindowTable(x: x, y: y)
-        var digits = P256ScalarDigits(scalar: scalar)
-        var q = ProjectivePoint.identity
-        var digit = digits.digit(P256ScalarDigits.count - 1)
-        table.select(magnitude: digit.magnitude, negative: digit.negative, into: &q)
-        var accumulator = q
+    /// The workspace of a scalar multiplication: the table, the accumulator, four
+    /// temporaries, the selected entry (also the fifth temporary of a doubling), then the
+    /// scalar.
+    typealias Workspace = InlineArray<20, FieldElement>
+
+    /// Where each part of a `Workspace` starts.
+    enum WorkspaceLayout {
+        static var accumulator: Int { P256WindowTable.slots }
+        static var temporaries: Int { accumulator + 3 }
+        static var selected: Int { temporaries + 4 }
+        static var scalar: Int { selected + 3 }
+        static var count: Int { scalar + 1 }
+    }
+
+    /// (s[0], s[1]) ← k·(s[0], s[1]) for an affine point on the curve and the scalar k
+    /// loaded by `P256ScalarDigits.load`, s a `Workspace`; false when the result is the
+    /// identity. Booth-recoded signed digits of 3 bits, most significant first, three
+    /// doublings and one table addition per digit. The sequence of operations and memory
+    /// accesses is the same for every scalar.
+    @inline(never)
+    static func multiply(_ s: Slot) -> Bool {
+        typealias Layout = WorkspaceLayout
+        assert(Workspace.count == Layout.count)
+        let table = P256WindowTable(at: s)
+        let accumulator = ProjectivePoint(at: s + Layout.accumulator)
+        let t = s + Layout.temporaries
+        let q = ProjectivePoint(at: s + Layout.selected)
+        let scalar = UnsafeRawPointer(s + Layout.scalar)
+        table.build(p: accumulator, q: q, scratch: t)
+
+        var digit = P256ScalarDigits.digit(scalar, P256ScalarDigits.count - 1)
+        table.select(magnitude: digit.magnitude, negative: digit.negative, into: accumulator, scratch: t)
         var i = P256ScalarDigits.count - 2
         while i >= 0 {
-            accumulator = ProjectivePoint.double(accumulator)
-            accumulator = ProjectivePoint.double(accumulator)
-            accumulator = ProjectivePoint.double(accumulator)
-            digit = digits.digit(i)
-            table.select(magnitude: digit.magnitude, negative: digit.negative, into: &q)
-            accumulator = ProjectivePoint.add(accumulator, q)
+            for _ in 0..<3 { ProjectivePoint.double(accumulator, scratch: t) }
+            digit = P256ScalarDigits.digit(scalar, i)
+            table.select(magnitude: digit.magnitude, negative: digit.negative, into: q, scratch: t)
+            ProjectivePoint.add(accumulator, q, scratch: t)
             i -= 1
         }
         digit = (0, 0)
-        digits.wipe()
-        table.wipe()
-        q.wipe()
-        return accumulator
+        // The identity has Z = 0 (and 0 "inverts" to 0). Callers pass d < n and Q of order
+        // n, so this is never true and tells nothing about d.
+        let isIdentity = accumulator.z.pointee.isZeroMask != 0
+        let zInverse = t
+        FieldElement.invert(zInverse, accumulator.z, scratch: s)
+        FieldElement.mul(s, accumulator.x, zInverse)
+        FieldElement.mul(s + 1, accumulator.y, zInverse)
+        return !isIdentity
     }
 }

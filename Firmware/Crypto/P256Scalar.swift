@@ -27,30 +27,37 @@ extension P256 {
 
 /// Booth recoding of a 256-bit scalar into signed radix-2^w digits in [−2^(w−1), 2^(w−1)],
 /// w = 3: digit i = −4·k[3i+2] + 2·k[3i+1] + k[3i] + k[3i−1] (k[−1] = 0), so
-/// that k = Σ digit_i · 8^i.
-struct P256ScalarDigits {
-    /// The scalar, big-endian.
-    var scalar: Bytes32
-
+/// that k = Σ digit_i · 8^i. The scalar is 32 bytes, big-endian, in a workspace slot (read
+/// in place: an InlineArray is copied on every indexed access); indices are public, bits
+/// secret.
+enum P256ScalarDigits {
     /// Digits needed for 256 bits with the sign carry: ⌈257 / 3⌉.
-    static let count = 86
+    static var count: Int { 86 }
 
-    /// Bit `index` of the scalar (public index, secret value); zero past bit 255.
+    /// The scalar into its slot of a workspace (`P256.WorkspaceLayout.scalar`).
+    @inline(never)
+    static func load(_ s: P256.Slot, _ scalar: Bytes32) {
+        let slot = UnsafeMutableRawPointer(s + P256.WorkspaceLayout.scalar)
+        withUnsafeBytes(of: scalar) { bytes in
+            slot.copyMemory(from: bytes.baseAddress.unsafelyUnwrapped, byteCount: 32)
+        }
+    }
+
+    /// Bit `index` of the scalar; zero past bit 255.
     @inline(__always)
-    func bit(_ index: Int) -> UInt32 {
+    static func bit(_ scalar: UnsafeRawPointer, _ index: Int) -> UInt32 {
         guard index >= 0 && index < 256 else { return 0 }
-        return UInt32(scalar[31 - (index >> 3)] >> UInt8(index & 7)) & 1
+        let byte = scalar.load(fromByteOffset: 31 - (index >> 3), as: UInt8.self)
+        return UInt32(byte >> UInt8(index & 7)) & 1
     }
 
     /// Digit `i` as (magnitude in 0…4, 1 when negative). Constant time.
     @inline(__always)
-    func digit(_ i: Int) -> (magnitude: UInt32, negative: UInt32) {
-        let sign = bit(3 * i + 2)
-        let t = 2 &* bit(3 * i + 1) &+ bit(3 * i) &+ bit(3 * i - 1)   // 0…4
+    static func digit(_ scalar: UnsafeRawPointer, _ i: Int) -> (magnitude: UInt32, negative: UInt32) {
+        let sign = bit(scalar, 3 * i + 2)
+        let t = 2 &* bit(scalar, 3 * i + 1) &+ bit(scalar, 3 * i) &+ bit(scalar, 3 * i - 1)   // 0…4
         let mask = constantTimeMask(sign)
         let magnitude = ((t &- 4 &* sign) ^ mask) &- mask
         return (magnitude, sign)
     }
-
-    mutating func wipe() { scalar.wipe() }
 }
