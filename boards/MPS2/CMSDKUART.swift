@@ -56,11 +56,14 @@ public struct CMSDKUART: SerialPort {
 
     public var droppedByteCount: UInt32 { rampart_rx_dropped() }
 
+    /// Clear first, then drain: a byte that lands after the last read raises the interrupt
+    /// again. (Clearing after the drain lost it: RXFULL stayed set with no interrupt pending,
+    /// and reception stopped for good.)
     static func drainReceiver() {
+        register(Offset.interruptClear).store(Bit.receiveInterrupt)
         while register(Offset.state).load() & Bit.receiveFull != 0 {
             rampart_rx_push(UInt8(truncatingIfNeeded: register(Offset.data).load()))
         }
-        register(Offset.interruptClear).store(Bit.receiveInterrupt)
     }
 }
 

@@ -28,4 +28,10 @@ int32_t rampart_rx_pop(void) {
 }
 
 uint32_t rampart_rx_dropped(void) { return dropped; }
+
+void rampart_sleep_until_input(void) {
+    __asm__ volatile("cpsid i" ::: "memory");
+    if (tail == head) __asm__ volatile("wfi" ::: "memory");
+    __asm__ volatile("cpsie i" ::: "memory");
+}
 #endif

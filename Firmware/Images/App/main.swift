@@ -34,7 +34,7 @@ func applicationMain() -> Never {
     var truncated = false
     while true {
         guard let byte = board.serial.read() else {
-            rampart_wait_for_interrupt()
+            rampart_sleep_until_input()
             continue
         }
         if byte == 0x0A || byte == 0x0D {

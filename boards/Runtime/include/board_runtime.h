@@ -34,6 +34,10 @@ uint32_t rampart_rx_dropped(void);
 void rampart_irq_enable(uint32_t irq);
 void rampart_interrupts_enable(void);
 void rampart_wait_for_interrupt(void);
+/// Sleeps until an interrupt unless a received byte is already waiting. Interrupts are
+/// masked around the check, so a byte that arrives between the check and WFI still wakes
+/// the core (a pending interrupt ends WFI even when PRIMASK is set).
+void rampart_sleep_until_input(void);
 
 // ── Timer wrap count (a board's timer interrupt counts its 32-bit wraps) ───────────────
 void rampart_timer_wrap(void);
