@@ -25,60 +25,74 @@ public enum X25519 {
         k[0] &= 248
         k[31] &= 127
         k[31] |= 64
-        let x1 = FieldElement(decodingUCoordinate: uCoordinate)
-        var x2 = FieldElement.one
-        var z2 = FieldElement.zero
-        var x3 = x1
-        var z3 = FieldElement.one
-        var t0 = FieldElement.zero
-        var t1 = FieldElement.zero
-        var swap: UInt32 = 0
-        var t = scalarBits
-        while t > 0 {
-            t -= 1
-            let kt = UInt32(truncatingIfNeeded: k[t &>> 3] &>> UInt8(truncatingIfNeeded: t & 7)) & 1
-            swap ^= kt
-            FieldElement.conditionalSwap(&x2, &x3, mask: 0 &- swap)
-            FieldElement.conditionalSwap(&z2, &z3, mask: 0 &- swap)
-            swap = kt
-            // §5 in place: t0 = B, x2 = A, t1 = D, x3 = C.
-            t0 = x2
-            t0 -= z2
-            x2 += z2
-            t1 = x3
-            t1 -= z3
-            x3 += z3
-            t1 *= x2                // DA
-            x3 *= t0                // CB
-            z3 = t1
-            z3 -= x3
-            z3.square()
-            z3 *= x1                // x1 · (DA − CB)^2
-            x3 += t1
-            x3.square()             // (DA + CB)^2
-            x2.square()             // AA
-            t0.square()             // BB
-            t1 = x2
-            t1 -= t0                // E
-            z2 = t1.times(a24)
-            z2 += x2
-            z2 *= t1                // E · (AA + a24 · E)
-            x2 *= t0                // AA · BB
+        var workspace = InlineArray<7, FieldElement>(repeating: .zero)
+        let out = workspace.withSlots { w in
+            let x1 = w + Ladder.x1, x2 = w + Ladder.x2, z2 = w + Ladder.z2
+            let x3 = w + Ladder.x3, z3 = w + Ladder.z3
+            x1.pointee = FieldElement(decodingUCoordinate: uCoordinate)
+            x2.pointee = .one
+            x3.pointee = x1.pointee
+            z3.pointee = .one
+            var swap: UInt32 = 0
+            var t = scalarBits
+            while t > 0 {
+                t -= 1
+                let kt = UInt32(truncatingIfNeeded: k[t &>> 3] &>> UInt8(truncatingIfNeeded: t & 7)) & 1
+                swap ^= kt
+                FieldElement.conditionalSwap(x2, x3, mask: 0 &- swap)
+                FieldElement.conditionalSwap(z2, z3, mask: 0 &- swap)
+                swap = kt
+                ladderStep(w)
+            }
+            FieldElement.conditionalSwap(x2, x3, mask: 0 &- swap)
+            FieldElement.conditionalSwap(z2, z3, mask: 0 &- swap)
+            // x1 is spent: it takes 1/z2, then x2/z2; x3, z3 and t0 are the scratch.
+            FieldElement.invert(x1, z2, scratch: w + Ladder.x3)
+            FieldElement.mul(x1, x1, x2)
+            return x1.pointee.encoded()
         }
-        FieldElement.conditionalSwap(&x2, &x3, mask: 0 &- swap)
-        FieldElement.conditionalSwap(&z2, &z3, mask: 0 &- swap)
-        var u = z2.inverse()
-        u *= x2
-        let out = u.encoded()
         k.wipe()
-        x2.wipe()
-        z2.wipe()
-        x3.wipe()
-        z3.wipe()
-        t0.wipe()
-        t1.wipe()
-        u.wipe()
+        workspace.wipe()
         return out
+    }
+
+    /// Where the ladder's values sit in the workspace of `scalarMult` (RFC 7748 §5 names
+    /// them). x3, z3 and t0 follow one another: the inversion's scratch.
+    private enum Ladder {
+        static var x1: Int { 0 }
+        static var x2: Int { 1 }
+        static var z2: Int { 2 }
+        static var x3: Int { 3 }
+        static var z3: Int { 4 }
+        static var t0: Int { 5 }
+        static var t1: Int { 6 }
+    }
+
+    /// One step of the ladder (RFC 7748 §5) after the swap, in place: t0 = B, x2 = A,
+    /// t1 = D, x3 = C. Out of line, so that its frame is gone before the inversion.
+    @inline(never)
+    private static func ladderStep(_ w: Slot) {
+        typealias F = FieldElement
+        let x1 = w + Ladder.x1, x2 = w + Ladder.x2, z2 = w + Ladder.z2
+        let x3 = w + Ladder.x3, z3 = w + Ladder.z3, t0 = w + Ladder.t0, t1 = w + Ladder.t1
+        F.sub(t0, x2, z2)       // B
+        F.add(x2, x2, z2)       // A
+        F.sub(t1, x3, z3)       // D
+        F.add(x3, x3, z3)       // C
+        F.mul(t1, t1, x2)       // DA
+        F.mul(x3, x3, t0)       // CB
+        F.sub(z3, t1, x3)
+        F.square(z3, z3)
+        F.mul(z3, z3, x1)       // x1 · (DA − CB)^2
+        F.add(x3, x3, t1)
+        F.square(x3, x3)        // (DA + CB)^2
+        F.square(x2, x2)        // AA
+        F.square(t0, t0)        // BB
+        F.sub(t1, x2, t0)       // E
+        F.mul(z2, t1, small: a24)
+        F.add(z2, z2, x2)
+        F.mul(z2, z2, t1)       // E · (AA + a24 · E)
+        F.mul(x2, x2, t0)       // AA · BB
     }
 
     /// The public key X25519(k, 9) for a private key k (RFC 7748 §6.1).
