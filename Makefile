@@ -1,10 +1,15 @@
 # Rampart — build entry points. `make help` lists them.
 #
+#   make demo                     → the main job on embedded defaults (installs what it needs)
+#   make test                     → every test (installs what it needs; CI runs this)
 #   make firmware BOARD=<board>   → .build/firmware/<board>/rampart.elf and .bin
 #   make selftest BOARD=<board>   → builds the self-test image, boots it in QEMU, prints its output
-#   make bench-firmware           → instruction counts of each primitive under QEMU icount (JSON)
-#   make test                     → everything the test suite needs, then the tests (CI runs this)
-#   make demo                     → the main job on embedded defaults
+#   make selftest-images          → every image the tests use, for every board
+#   make bench-firmware           → instruction counts, stack and flash under QEMU icount (JSON)
+#   make no-allocations           → the no-heap proof (-no-allocations; see README)
+#   make host                     → the `rampart` command-line tool (.build/release/rampart)
+#
+# BOARD is one of mps2-an386 (default), mps2-an385, microbit, nrf52840dk.
 
 BOARD ?= mps2-an386
 QEMU_BOARDS := mps2-an386 mps2-an385 microbit
@@ -23,11 +28,11 @@ OBJCOPY := $(shell dirname $$(command -v swift))/llvm-objcopy
 SWIFT_FW = RAMPART_FIRMWARE=1 swift build -c release --triple $(triple_$(BOARD)) --toolset boards/$(BOARD)/toolset.json \
            --scratch-path $(SPM_SCRATCH)
 
-.PHONY: help firmware selftest selftest-images firmware-all bench-firmware test demo setup check-board no-allocations host
+.PHONY: help firmware selftest selftest-image selftest-images bench-image bench-firmware test demo setup check-board no-allocations host
 
 help:
-	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Boards: $(ALL_BOARDS) (nrf52840dk: built, not run on hardware)"
+	@sed -n '/^#/!q; s/^# \{0,1\}//p' Makefile
+	@echo "(nrf52840dk is built, not run on hardware: QEMU has no model of it)"
 
 check-board:
 	@test -n "$(triple_$(BOARD))" || { echo "unknown BOARD=$(BOARD); boards: $(ALL_BOARDS)" >&2; exit 2; }
