@@ -15,10 +15,10 @@ public enum P256 {
             self.y = y
         }
 
-        /// The point `multiply` left in a workspace; then wipes the workspace. Out of line,
+        /// The point `multiplyGenerator` left in a workspace; then wipes the workspace. Out of line,
         /// so that the encoding's temporaries do not sit in the caller's frame.
         @inline(never)
-        init(wiping workspace: inout Workspace) {
+        init(wiping workspace: inout PointWorkspace) {
             let (x, y) = workspace.withSlots { s in (s[0].bigEndianBytes, s[1].bigEndianBytes) }
             workspace.wipe()
             self.init(validated: x, y)
@@ -52,14 +52,17 @@ public enum P256 {
     }
 
     /// The public key d·G (SEC 1 §3.2.1).
+    // Always inlined into callers in this module (SoftwareCrypto): otherwise the compiler
+    // splits it into this entry point and an internal copy without the metatype, and the
+    // entry point copies the result through a temporary frame of its own.
     @export(interface)
+    @inline(__always)
     public static func publicKey(privateKey: Bytes32) throws(CryptoError) -> PublicKey {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
-        var workspace = Workspace(repeating: .zero)
+        var workspace = PointWorkspace(repeating: .zero)
         let isFinite = workspace.withSlots { s in
-            loadGenerator(s)
             P256ScalarDigits.load(s, privateKey)
-            return multiply(s)
+            return multiplyGenerator(s)
         }
         // 1 ≤ d < n and G of order n: d·G is never the identity.
         guard isFinite else {
@@ -124,7 +127,7 @@ public enum P256 {
         var workspace = Workspace(repeating: .zero)
         let isFinite = workspace.withSlots { s in
             FieldElement.load(s, publicKey)
-            P256ScalarDigits.load(s, privateKey)
+            P256ScalarDigits.load(s + WorkspaceLayout.afterTable, privateKey)
             return multiply(s)
         }
         // d < n and Q of order n: d·Q is never the identity (SEC 1 §3.3.1 step 2).
@@ -138,7 +141,9 @@ public enum P256 {
     /// ECDH with a peer key sent as its x-coordinate only (RFC 9528 §3.7). Either y will do:
     /// x(d·(−Q)) = x(−d·Q) = x(d·Q). The point is recovered in the workspace of the
     /// multiplication, so that the two do not nest.
+    // Always inlined in this module, as `publicKey(privateKey:)`.
     @export(interface)
+    @inline(__always)
     public static func ecdh(privateKey: Bytes32, publicKeyX: Bytes32) throws(CryptoError) -> Bytes32 {
         guard isValidPrivateKey(privateKey) else { throw .invalidPrivateKey }
         var workspace = Workspace(repeating: .zero)
@@ -147,7 +152,7 @@ public enum P256 {
             guard FieldElement.load(s, bigEndian: publicKeyX), decompress(s, yIsOdd: false) else {
                 return false
             }
-            P256ScalarDigits.load(s, privateKey)
+            P256ScalarDigits.load(s + WorkspaceLayout.afterTable, privateKey)
             return multiply(s)
         }
         guard isValid else {
@@ -164,13 +169,6 @@ public enum P256 {
         let x = workspace.withSlots { s in s[0].bigEndianBytes }
         workspace.wipe()
         return x
-    }
-
-    /// (s[0], s[1]) ← the base point G. Out of line, as `FieldElement.load`.
-    @inline(never)
-    static func loadGenerator(_ s: Slot) {
-        s[0] = generatorX
-        s[1] = generatorY
     }
 
     /// The base point G (SP 800-186 §3.2.1.3).

@@ -144,7 +144,9 @@ extension P256 {
 
     /// s[1] ← the y with the given parity for which (s[0], y) is on the curve (SEC 1 §2.3.4
     /// step 2.4), with `decompressionSlots` slots at s; false when x^3 − 3x + b is not a
-    /// square. Public inputs.
+    /// square. Public inputs. Out of line, so that its temporaries do not sit in the frame
+    /// of the x-only ECDH, above the whole multiplication.
+    @inline(never)
     static func decompress(_ s: Slot, yIsOdd: Bool) -> Bool {
         let x = s, y = s + 1, rightHandSide = s + 2, check = s + 3
         curveRightHandSide(rightHandSide, x, scratch: check)
@@ -163,10 +165,85 @@ func p256EqualMask(_ a: UInt32, _ b: UInt32) -> UInt32 {
     return constantTimeMask(((difference | (0 &- difference)) >> 31) ^ 1)
 }
 
+/// A table of the multiples 1·Q … 4·Q of a point for the signed window of `multiply`.
+protocol P256Table {
+    /// q ← digit·Q for a digit given as magnitude (0…4) and sign, reading every entry under
+    /// a mask: the memory accessed does not depend on the digit. One scratch slot t.
+    func select(magnitude: UInt32, negative: UInt32, into q: P256.ProjectivePoint, scratch t: P256.Slot)
+}
+
+extension P256.ProjectivePoint {
+    /// q ← −q when `negative` is 1, then q ← the identity (0 : 1 : 0) when the magnitude is
+    /// zero; Z is taken from the slot z (which may be q.z). The last step of a table
+    /// selection, with one scratch slot t. Constant time.
+    static func applySign(_ q: Self, magnitude: UInt32, negative: UInt32, z: P256.Slot,
+                          scratch t: P256.Slot) {
+        typealias F = P256.FieldElement
+        F.negate(t, q.y)
+        let negativeMask = constantTimeMask(negative)
+        let isIdentity = p256EqualMask(magnitude, 0)
+        for j in 0..<F.limbs {
+            let y = (F.limb(t, j) & negativeMask) | (F.limb(q.y, j) & ~negativeMask)
+            let one: UInt32 = j == 0 ? 1 : 0
+            F.setLimb(q.y, j, (one & isIdentity) | (y & ~isIdentity))
+            F.setLimb(q.z, j, F.limb(z, j) & ~isIdentity)
+        }
+    }
+}
+
+/// The multiples 1·G … 4·G of the base point, affine (Z = 1), as constants in flash: key
+/// generation needs no table in its workspace and no time to build one. Checked against
+/// the multiplication by a built table in P256Tests.
+struct P256GeneratorTable: P256Table {
+    typealias FieldElement = P256.FieldElement
+
+    /// x(k·G), k in 1…4.
+    @inline(__always)
+    static func x(_ k: Int) -> FieldElement {
+        switch k {
+        case 1: P256.generatorX
+        case 2: FieldElement(0x4766_9978, 0xA60B_48FC, 0x77F2_1B35, 0xC089_69E2,
+                             0x04B5_1AC3, 0x8A52_3803, 0x8D03_4F7E, 0x7CF2_7B18)
+        case 3: FieldElement(0xC6E7_FD6C, 0xFB41_661B, 0xEFAD_A985, 0xE6C6_B721,
+                             0x1D4B_F165, 0xC8F7_EF95, 0xA633_0A44, 0x5ECB_E4D1)
+        default: FieldElement(0x6B03_0852, 0x5093_0244, 0x7855_96EF, 0x031F_E2DB,
+                              0x9EE6_2BD0, 0xA02D_DE65, 0x32D0_8FBB, 0xE253_4A35)
+        }
+    }
+
+    /// y(k·G), k in 1…4.
+    @inline(__always)
+    static func y(_ k: Int) -> FieldElement {
+        switch k {
+        case 1: P256.generatorY
+        case 2: FieldElement(0x2278_73D1, 0x9E04_B79D, 0x3CE9_8229, 0xBA7D_ADE6,
+                             0x9F74_30DB, 0x293D_9AC6, 0xDB8E_D040, 0x0777_5510)
+        case 3: FieldElement(0xA27D_5032, 0x9A79_B127, 0x384F_B83D, 0xD82A_B036,
+                             0x1A64_A2EC, 0x374B_06CE, 0x4998_FF7E, 0x8734_640C)
+        default: FieldElement(0x184E_D8C6, 0x5C42_C23F, 0xF30E_E005, 0x4EFC_96C3,
+                              0xDA86_2D76, 0x19DF_EE5F, 0x4C63_3CC7, 0xE0F1_575A)
+        }
+    }
+
+    @inline(never)
+    func select(magnitude: UInt32, negative: UInt32, into q: P256.ProjectivePoint, scratch t: P256.Slot) {
+        typealias F = FieldElement
+        q.x.pointee = .zero
+        q.y.pointee = .zero
+        for k in 1...P256WindowTable.entries {
+            let mask = p256EqualMask(magnitude, UInt32(truncatingIfNeeded: k))
+            q.x.pointee = F.select(mask, P256GeneratorTable.x(k), q.x.pointee)
+            q.y.pointee = F.select(mask, P256GeneratorTable.y(k), q.y.pointee)
+        }
+        q.z.pointee = .one
+        P256.ProjectivePoint.applySign(q, magnitude: magnitude, negative: negative, z: q.z, scratch: t)
+    }
+}
+
 /// The multiples 1·Q … 4·Q of a point for the signed window, brought to one common Z
 /// ((X_i·Z/Z_i : Y_i·Z/Z_i : Z) is the same point) so that each entry stores X and Y only:
 /// slots X1, Y1, …, X4, Y4, Z.
-struct P256WindowTable {
+struct P256WindowTable: P256Table {
     typealias FieldElement = P256.FieldElement
     typealias ProjectivePoint = P256.ProjectivePoint
 
@@ -211,9 +288,7 @@ struct P256WindowTable {
         F.mul(x(1), x(1), z); F.mul(y(1), y(1), z)
     }
 
-    /// q ← digit·Q for a digit given as magnitude (0…4) and sign, reading every entry under
-    /// a mask, limb by limb: the memory accessed does not depend on the digit. One scratch
-    /// slot t.
+    /// Reads every entry under a mask, limb by limb.
     @inline(never)
     func select(magnitude: UInt32, negative: UInt32, into q: ProjectivePoint, scratch t: P256.Slot) {
         typealias F = FieldElement
@@ -227,49 +302,66 @@ struct P256WindowTable {
             F.setLimb(q.x, j, x)
             F.setLimb(q.y, j, y)
         }
-        F.negate(t, q.y)
-        let negativeMask = constantTimeMask(negative)
-        // The identity (0 : 1 : 0) for a zero digit.
-        let isIdentity = p256EqualMask(magnitude, 0)
-        for j in 0..<F.limbs {
-            let y = (F.limb(t, j) & negativeMask) | (F.limb(q.y, j) & ~negativeMask)
-            let one: UInt32 = j == 0 ? 1 : 0
-            F.setLimb(q.y, j, (one & isIdentity) | (y & ~isIdentity))
-            F.setLimb(q.z, j, F.limb(z, j) & ~isIdentity)
-        }
+        ProjectivePoint.applySign(q, magnitude: magnitude, negative: negative, z: z, scratch: t)
     }
 }
 
 extension P256 {
-    /// The workspace of a scalar multiplication: the table, the accumulator, four
-    /// temporaries, the selected entry (also the fifth temporary of a doubling), then the
-    /// scalar.
+    /// The workspace of a multiplication by a point: the table, then a `PointWorkspace`.
     typealias Workspace = InlineArray<20, FieldElement>
+    /// The workspace of a multiplication by G, whose table is in flash.
+    typealias PointWorkspace = InlineArray<11, FieldElement>
 
-    /// Where each part of a `Workspace` starts.
+    /// Where each part of a `PointWorkspace` starts: the accumulator, four temporaries, the
+    /// selected entry (also the fifth temporary of a doubling), then the scalar.
     enum WorkspaceLayout {
-        static var accumulator: Int { P256WindowTable.slots }
+        static var accumulator: Int { 0 }
         static var temporaries: Int { accumulator + 3 }
         static var selected: Int { temporaries + 4 }
         static var scalar: Int { selected + 3 }
         static var count: Int { scalar + 1 }
+        /// Where the `PointWorkspace` starts in a `Workspace`.
+        static var afterTable: Int { P256WindowTable.slots }
     }
 
-    /// (s[0], s[1]) ← k·(s[0], s[1]) for an affine point on the curve and the scalar k
-    /// loaded by `P256ScalarDigits.load`, s a `Workspace`; false when the result is the
-    /// identity. Booth-recoded signed digits of 3 bits, most significant first, three
-    /// doublings and one table addition per digit. The sequence of operations and memory
-    /// accesses is the same for every scalar.
+    /// (s[0], s[1]) ← k·G for the scalar k loaded by `P256ScalarDigits.load`, s a
+    /// `PointWorkspace`; false when the result is the identity.
+    @inline(never)
+    static func multiplyGenerator(_ s: Slot) -> Bool {
+        multiply(s, table: P256GeneratorTable())
+    }
+
+    /// (s[0], s[1]) ← k·(s[0], s[1]) for an affine point Q on the curve and the scalar k
+    /// loaded by `P256ScalarDigits.load(s + WorkspaceLayout.afterTable, _:)`, s a
+    /// `Workspace`; false when the result is the identity. The table of Q is built in the
+    /// first slots of the workspace.
     @inline(never)
     static func multiply(_ s: Slot) -> Bool {
-        typealias Layout = WorkspaceLayout
-        assert(Workspace.count == Layout.count)
+        assert(Workspace.count == WorkspaceLayout.afterTable + WorkspaceLayout.count)
         let table = P256WindowTable(at: s)
+        let points = s + WorkspaceLayout.afterTable
+        table.build(p: ProjectivePoint(at: points + WorkspaceLayout.accumulator),
+                    q: ProjectivePoint(at: points + WorkspaceLayout.selected),
+                    scratch: points + WorkspaceLayout.temporaries)
+        guard multiply(points, table: table) else { return false }
+        s[0] = points[0]
+        s[1] = points[1]
+        return true
+    }
+
+    /// (s[0], s[1]) ← k·Q for the point Q of a table and the scalar k loaded by
+    /// `P256ScalarDigits.load`, s a `PointWorkspace`; false when the result is the identity.
+    /// Booth-recoded signed digits of 3 bits, most significant first, three doublings and
+    /// one table addition per digit. The sequence of operations and memory accesses is the
+    /// same for every scalar. Inlined into the two entry points, so that it adds no frame.
+    @inline(__always)
+    static func multiply<Table: P256Table>(_ s: Slot, table: Table) -> Bool {
+        typealias Layout = WorkspaceLayout
+        assert(PointWorkspace.count == Layout.count)
         let accumulator = ProjectivePoint(at: s + Layout.accumulator)
         let t = s + Layout.temporaries
         let q = ProjectivePoint(at: s + Layout.selected)
         let scalar = UnsafeRawPointer(s + Layout.scalar)
-        table.build(p: accumulator, q: q, scratch: t)
 
         var digit = P256ScalarDigits.digit(scalar, P256ScalarDigits.count - 1)
         table.select(magnitude: digit.magnitude, negative: digit.negative, into: accumulator, scratch: t)
@@ -285,10 +377,11 @@ extension P256 {
         // The identity has Z = 0 (and 0 "inverts" to 0). Callers pass d < n and Q of order
         // n, so this is never true and tells nothing about d.
         let isIdentity = accumulator.z.pointee.isZeroMask != 0
+        // The scratch of the inversion takes the slots after Z⁻¹, up to the scalar's.
         let zInverse = t
-        FieldElement.invert(zInverse, accumulator.z, scratch: s)
-        FieldElement.mul(s, accumulator.x, zInverse)
-        FieldElement.mul(s + 1, accumulator.y, zInverse)
+        FieldElement.invert(zInverse, accumulator.z, scratch: t + 1)
+        FieldElement.mul(accumulator.x, accumulator.x, zInverse)
+        FieldElement.mul(accumulator.y, accumulator.y, zInverse)
         return !isIdentity
     }
 }

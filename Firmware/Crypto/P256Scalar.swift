@@ -34,7 +34,7 @@ enum P256ScalarDigits {
     /// Digits needed for 256 bits with the sign carry: ⌈257 / 3⌉.
     static var count: Int { 86 }
 
-    /// The scalar into its slot of a workspace (`P256.WorkspaceLayout.scalar`).
+    /// The scalar into its slot of a `P256.PointWorkspace` (`P256.WorkspaceLayout.scalar`).
     @inline(never)
     static func load(_ s: P256.Slot, _ scalar: Bytes32) {
         let slot = UnsafeMutableRawPointer(s + P256.WorkspaceLayout.scalar)

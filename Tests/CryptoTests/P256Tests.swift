@@ -177,6 +177,35 @@ private struct TestStream: RandomSource {
         #expect(try P256.ecdh(privateKey: Bytes32(nMinusOne), publicKey: g).array == hexBytes(generatorXHex))
     }
 
+    @Test func generatorMultiplesTable() throws {
+        // The constant table of key generation (P256GeneratorTable in P256Point.swift):
+        // 2G, 3G, 4G computed offline with affine formulas, checked here through
+        // publicKey(privateKey:), which reads that table, and through ECDH with G, which
+        // builds its table from G at run time.
+        let multiples: [(Int, String, String)] = [
+            (1, generatorXHex, generatorYHex),
+            (2, "7cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978",
+                 "07775510db8ed040293d9ac69f7430dbba7dade63ce982299e04b79d227873d1"),
+            (3, "5ecbe4d1a6330a44c8f7ef951d4bf165e6c6b721efada985fb41661bc6e7fd6c",
+                 "8734640c4998ff7e374b06ce1a64a2ecd82ab036384fb83d9a79b127a27d5032"),
+            (4, "e2534a3532d08fbba02dde659ee62bd0031fe2db785596ef509302446b030852",
+                 "e0f1575a4c633cc719dfee5fda862d764efc96c3f30ee0055c42c23f184ed8c6"),
+        ]
+        let g = try P256.publicKey(privateKey: Bytes32([UInt8](repeating: 0, count: 31) + [1]))
+        for (k, x, y) in multiples {
+            let scalar = Bytes32([UInt8](repeating: 0, count: 31) + [UInt8(k)])
+            let key = try P256.publicKey(privateKey: scalar)
+            #expect(key.x.array == hexBytes(x) && key.y.array == hexBytes(y), "\(k)·G")
+            #expect(try P256.ecdh(privateKey: scalar, publicKey: g).array == hexBytes(x), "\(k)·G")
+        }
+        // Small scalars whose digits take every entry with either sign.
+        for k in 5...40 {
+            let scalar = Bytes32([UInt8](repeating: 0, count: 31) + [UInt8(k)])
+            let key = try P256.publicKey(privateKey: scalar)
+            #expect(try P256.ecdh(privateKey: scalar, publicKey: g).array == key.x.array, "\(k)·G")
+        }
+    }
+
     @Test func keyGenerationRejectsOutOfRangeDraws() {
         let n = hexBytes(orderHex)
         var nMinusOne = n; nMinusOne[31] -= 1
