@@ -41,20 +41,30 @@ public struct AES128: BlockCipher128 {
     /// of the state (`AESPlanes`); after round Nr = 10 it is SR^-2, undone on output.
     @export(interface)
     public func encrypt(block: inout Bytes16) {
-        // Written out round by round: each round key is then read in place. In a loop the
-        // compiler copies the round keys to the stack first (a variable subscript or a span
-        // of a stored InlineArray copies it; constant ones are hoisted and spilled).
+        // Written out round by round, each round key copied into the one slot `key` that
+        // `round` reads by address. In a loop the compiler copies all the round keys to the
+        // stack first (a variable subscript or a span of a stored InlineArray copies it;
+        // constant ones are hoisted and spilled).
         var state = AESPlanes(block: block)
         state.addRoundKey(roundKeys[0])
-        state.round(1, key: roundKeys[1])
-        state.round(2, key: roundKeys[2])
-        state.round(3, key: roundKeys[3])
-        state.round(4, key: roundKeys[4])
-        state.round(5, key: roundKeys[5])
-        state.round(6, key: roundKeys[6])
-        state.round(7, key: roundKeys[7])
-        state.round(8, key: roundKeys[8])
-        state.round(9, key: roundKeys[9])
+        var key = roundKeys[1]
+        state.round(1, key: &key)
+        key = roundKeys[2]
+        state.round(2, key: &key)
+        key = roundKeys[3]
+        state.round(3, key: &key)
+        key = roundKeys[4]
+        state.round(4, key: &key)
+        key = roundKeys[5]
+        state.round(5, key: &key)
+        key = roundKeys[6]
+        state.round(6, key: &key)
+        key = roundKeys[7]
+        state.round(7, key: &key)
+        key = roundKeys[8]
+        state.round(8, key: &key)
+        key = roundKeys[9]
+        state.round(9, key: &key)
         state.subBytesWithoutConstant()
         state.addRoundKey(roundKeys[10])
         state.storeShiftedTwice(into: &block)

@@ -174,8 +174,13 @@ struct AESPlanes {
     /// and the output (`storeShiftedTwice`) the low half.
     /// Out of line on purpose: inlined ten times it cost 6 KB of flash for ~4% speed. The
     /// switch is on the round number, which is public.
+    ///
+    /// `key` is only read. It is `inout` so that it is passed by address without a copy and
+    /// known not to alias `self`: a by-value key made every call site copy its round key to a
+    /// stack slot of its own (~320 B of frame in `AES128.encrypt`), and a pointer made the
+    /// state be stored twice.
     @inline(never)
-    mutating func round(_ round: Int, key: AESPlanes) {
+    mutating func round(_ round: Int, key: inout AESPlanes) {
         subBytesWithoutConstant()
         switch round {
         case 1, 5:

@@ -98,6 +98,9 @@ public struct CCM<Cipher: BlockCipher128> {
 
     /// Checks the lengths and returns the CBC-MAC state after B_0 and the additional
     /// authentication blocks (RFC 3610 §2.2), ready for the message blocks.
+    /// Inlined, like `nextKeystream`: out of line, each copied `cipher` (for AES-128, 352 B of
+    /// round keys) into a frame of its own, on top of the caller's copy.
+    @inline(__always)
     private func authenticationStart(nonce: Span<UInt8>, aad: Span<UInt8>, messageCount: Int) throws(CryptoError) -> Bytes16 {
         guard nonce.count >= Self.minNonceByteCount, nonce.count <= Self.maxNonceByteCount else {
             throw .invalidLength
@@ -151,6 +154,7 @@ public struct CCM<Cipher: BlockCipher128> {
     }
 
     /// S_i = E(K, A_i) (RFC 3610 §2.3).
+    @inline(__always)
     private func nextKeystream(_ keystream: inout Bytes16, counter: inout Bytes16, index: Int, nonceCount: Int) {
         storeBigEndian(index, byteCount: Self.blockByteCount - 1 - nonceCount, into: &counter, end: Self.blockByteCount)
         keystream = counter
