@@ -51,15 +51,18 @@ let package = Package(
         .target(name: "BoardNRF5", dependencies: ["BoardCommon", "RampartPlatform", "RampartCrypto", "BoardRuntime"],
                 path: "boards/NRF5", swiftSettings: firmwareSwift),
 
+        .target(name: "BoardSelection", dependencies: ["BoardMPS2", "BoardNRF5"],
+                path: "boards/Selected", swiftSettings: firmwareSwift),
+
         // Firmware images (one per purpose; the board is chosen by the toolset).
         .executableTarget(name: "rampart-firmware",
-                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardMPS2", "BoardNRF5"],
+                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/App", swiftSettings: firmwareSwift),
         .executableTarget(name: "rampart-selftest",
-                          dependencies: ["RampartSelfTest", "RampartPlatform", "BoardRuntime", "BoardMPS2", "BoardNRF5"],
+                          dependencies: ["RampartSelfTest", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/SelfTest", swiftSettings: firmwareSwift),
         .executableTarget(name: "rampart-bench",
-                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardMPS2", "BoardNRF5"],
+                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/Bench", swiftSettings: firmwareSwift),
 
         // ── Host tools: Swift 6 on Linux. ──

@@ -15,13 +15,13 @@ extension Console {
         for i in 0..<bytes.count { write(byte: bytes[i]) }
     }
 
-    /// Decimal, no leading zeros. No division: works on cores without a divider.
+    /// Decimal, no leading zeros; works on cores without a divider (`longDivide`).
     public mutating func write(decimal value: UInt64) {
         var digits = InlineArray<20, UInt8>(repeating: 0)
         var count = 0
         var remaining = value
         repeat {
-            let (quotient, digit) = divideByTen(remaining)
+            let (quotient, digit) = longDivide(remaining, by: 10)
             digits[count] = UInt8(truncatingIfNeeded: digit) &+ 0x30
             count += 1
             remaining = quotient
@@ -64,20 +64,4 @@ extension Console {
 @inline(__always)
 private func hexDigit(_ nibble: UInt8) -> UInt8 {
     nibble < 10 ? 0x30 &+ nibble : 0x61 &+ nibble &- 10
-}
-
-/// (value / 10, value % 10) by shift-and-subtract, so that no `__aeabi_uldivmod` is needed.
-private func divideByTen(_ value: UInt64) -> (UInt64, UInt64) {
-    var quotient: UInt64 = 0
-    var remainder: UInt64 = 0
-    var bit = 63
-    while bit >= 0 {
-        remainder = (remainder << 1) | ((value >> UInt64(bit)) & 1)
-        if remainder >= 10 {
-            remainder -= 10
-            quotient |= 1 << UInt64(bit)
-        }
-        bit -= 1
-    }
-    return (quotient, remainder)
 }

@@ -18,10 +18,7 @@ public struct HostEntropyStandIn: RandomSource {
 
     public mutating func fill(_ buffer: inout MutableSpan<UInt8>) {
         if handle < 0 {
-            handle = Self.path.withUTF8Buffer { name in
-                rampart_semihost_open(UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                      UInt32(name.count), 1)
-            }
+            handle = semihostOpen(Self.path, mode: 1)
         }
         let handle = self.handle
         let left = buffer.withUnsafeMutableBytes { bytes -> UInt32 in

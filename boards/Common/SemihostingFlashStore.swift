@@ -20,18 +20,11 @@ public struct SemihostingFlashStore: FlashPageStore {
 
     private mutating func open() -> Bool {
         if handle >= 0 { return true }
-        let name = Self.fileName
         // "r+b" keeps an existing file; otherwise create it ("w+b") and erase it.
-        handle = name.withUTF8Buffer { buffer in
-            rampart_semihost_open(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                  UInt32(buffer.count), 3)
-        }
+        handle = semihostOpen(Self.fileName, mode: 3)
         if handle >= 0, rampart_semihost_flen(handle) >= Int32(Self.bytesPerPage * Self.pages) { return true }
         if handle >= 0 { _ = rampart_semihost_close(handle) }
-        handle = name.withUTF8Buffer { buffer in
-            rampart_semihost_open(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                  UInt32(buffer.count), 7)
-        }
+        handle = semihostOpen(Self.fileName, mode: 7)
         guard handle >= 0 else { return false }
         let erased = InlineArray<64, UInt8>(repeating: 0xFF)
         var written = 0

@@ -7,13 +7,7 @@
 #if RAMPART_FIRMWARE
 import BoardRuntime
 import RampartPlatform
-#if RAMPART_BOARD_MPS2
-import BoardMPS2
-typealias ThisBoard = MPS2Board
-#elseif RAMPART_BOARD_NRF5
-import BoardNRF5
-typealias ThisBoard = NRF5Board
-#endif
+import BoardSelection
 
 /// Longest line the echo keeps; longer input is cut and says so.
 let maxLineBytes = 128

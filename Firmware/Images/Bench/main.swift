@@ -7,13 +7,7 @@
 import BoardRuntime
 import RampartCrypto
 import RampartPlatform
-#if RAMPART_BOARD_MPS2
-import BoardMPS2
-typealias ThisBoard = MPS2Board
-#elseif RAMPART_BOARD_NRF5
-import BoardNRF5
-typealias ThisBoard = NRF5Board
-#endif
+import BoardSelection
 
 /// Fixed inputs: a benchmark measures time, not randomness, and must repeat exactly.
 func pattern32(_ seed: UInt8) -> Bytes32 {

@@ -3,13 +3,7 @@
 #if RAMPART_FIRMWARE
 import RampartPlatform
 import RampartSelfTest
-#if RAMPART_BOARD_MPS2
-import BoardMPS2
-typealias ThisBoard = MPS2Board
-#elseif RAMPART_BOARD_NRF5
-import BoardNRF5
-typealias ThisBoard = NRF5Board
-#endif
+import BoardSelection
 
 func selfTestMain() -> Never {
     var board = ThisBoard.start()
