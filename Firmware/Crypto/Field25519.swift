@@ -153,21 +153,6 @@ extension X25519 {
     typealias Slot = UnsafeMutablePointer<FieldElement>
 }
 
-extension InlineArray where Element == X25519.FieldElement {
-    /// Runs `body` on the address of the first element (the others follow it).
-    @inline(__always)
-    mutating func withSlots<R>(_ body: (X25519.Slot) -> R) -> R {
-        var elements = mutableSpan
-        return elements.withUnsafeMutableBufferPointer { body($0.baseAddress.unsafelyUnwrapped) }
-    }
-
-    /// Zeroes every element (see `secureZero`): a workspace holds secrets.
-    mutating func wipe() {
-        var elements = mutableSpan
-        elements.withUnsafeMutableBytes { secureZero($0) }
-    }
-}
-
 // MARK: - Operations on slots
 
 extension X25519.FieldElement {

@@ -36,21 +36,6 @@ extension P256 {
     typealias Slot = UnsafeMutablePointer<FieldElement>
 }
 
-extension InlineArray where Element == P256.FieldElement {
-    /// Runs `body` on the address of the first element (the others follow it).
-    @inline(__always)
-    mutating func withSlots<R>(_ body: (P256.Slot) -> R) -> R {
-        var elements = mutableSpan
-        return elements.withUnsafeMutableBufferPointer { body($0.baseAddress.unsafelyUnwrapped) }
-    }
-
-    /// Zeroes every element (see `secureZero`): a workspace holds secrets.
-    mutating func wipe() {
-        var elements = mutableSpan
-        elements.withUnsafeMutableBytes { secureZero($0) }
-    }
-}
-
 // MARK: - Word arithmetic
 
 extension P256.FieldElement {

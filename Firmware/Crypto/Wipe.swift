@@ -14,12 +14,20 @@ public func secureZero(_ buffer: UnsafeMutableRawBufferPointer) {
     }
 }
 
-extension InlineArray where Element == UInt8 {
-    /// Zeroes this value in place (see `secureZero`).
+extension InlineArray where Element: BitwiseCopyable {
+    /// Zeroes every element in place (see `secureZero`): keys, and curve workspaces.
     @inlinable
     public mutating func wipe() {
-        var span = mutableSpan
-        span.withUnsafeMutableBytes { secureZero($0) }
+        var elements = mutableSpan
+        elements.withUnsafeMutableBytes { secureZero($0) }
+    }
+
+    /// Runs `body` on the address of the first element (the others follow it): how field
+    /// arithmetic reaches the slots of a caller-owned workspace without copying elements.
+    @inline(__always)
+    mutating func withSlots<R>(_ body: (UnsafeMutablePointer<Element>) -> R) -> R {
+        var elements = mutableSpan
+        return elements.withUnsafeMutableBufferPointer { body($0.baseAddress.unsafelyUnwrapped) }
     }
 }
 
