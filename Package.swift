@@ -14,6 +14,8 @@ import PackageDescription
 /// (SwiftPM places a toolset's flags after a target's, so per-target levels live here).
 let isFirmwareBuild = Context.environment["RAMPART_FIRMWARE"] != nil
 let sizeOptimised: [SwiftSetting] = isFirmwareBuild ? [.unsafeFlags(["-Osize"])] : []
+/// Parsers hold `Span`s of their input (`~Escapable` types), which needs lifetime annotations.
+let protocolSwift: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")] + sizeOptimised
 let firmwareSwift: [SwiftSetting] = [.enableExperimentalFeature("Volatile")] + sizeOptimised
 
 let package = Package(
@@ -24,6 +26,7 @@ let package = Package(
         .executable(name: "rampart-selftest", targets: ["rampart-selftest"]),
         .executable(name: "rampart-bench", targets: ["rampart-bench"]),
         .library(name: "RampartCrypto", targets: ["RampartCrypto"]),
+        .library(name: "RampartProtocol", targets: ["RampartProtocol"]),
         .library(name: "RampartHostCrypto", targets: ["RampartHostCrypto"]),
         .library(name: "QEMURig", targets: ["QEMURig"]),
     ],
@@ -37,6 +40,9 @@ let package = Package(
         // instead of -Osize takes X25519 from 1.53 M to 0.95 M instructions and a SHA-256 block
         // from 3.1 k to 2.4 k.
         .target(name: "RampartCrypto", path: "Firmware/Crypto"),
+        // CBOR, CoAP, framing, EDHOC and OSCORE: generic over `CryptoProvider`, no heap.
+        .target(name: "RampartProtocol", dependencies: ["RampartCrypto"], path: "Firmware/Protocol",
+                swiftSettings: protocolSwift),
         .target(name: "RampartPlatform", dependencies: ["RampartCrypto"], path: "Firmware/Platform",
                 swiftSettings: sizeOptimised),
         .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartPlatform"],
@@ -83,6 +89,8 @@ let package = Package(
         // ── Tests ──
         .testTarget(name: "CryptoTests", dependencies: ["RampartCrypto", "RampartSelfTest", "RampartPlatform"],
                     path: "Tests/CryptoTests"),
+        .testTarget(name: "ProtocolTests", dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto"],
+                    path: "Tests/ProtocolTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto",
                                                           .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/HostCryptoTests"),
