@@ -80,16 +80,20 @@ let package = Package(
                                .product(name: "_CryptoExtras", package: "swift-crypto")],
                 path: "HostTools/HostCrypto"),
         .target(name: "QEMURig", path: "HostTools/QEMURig"),
+        // Host drivers of the protocol core: the EDHOC trace runner behind `rampart edhoc trace`.
+        .target(name: "RampartEDHOCTools", dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto"],
+                path: "HostTools/EDHOCTools", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .target(name: "FirmwareMetrics", path: "HostTools/FirmwareMetrics"),
         .executableTarget(name: "rampart",
-                          dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto",
+                          dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto", "RampartEDHOCTools",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "HostTools/CLI"),
 
         // ── Tests ──
         .testTarget(name: "CryptoTests", dependencies: ["RampartCrypto", "RampartSelfTest", "RampartPlatform"],
                     path: "Tests/CryptoTests"),
-        .testTarget(name: "ProtocolTests", dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto"],
+        .testTarget(name: "ProtocolTests", dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto",
+                                                        "RampartEDHOCTools"],
                     path: "Tests/ProtocolTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto",
                                                           .product(name: "Crypto", package: "swift-crypto")],

@@ -17,12 +17,14 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python reference implementations for tests (pyca/cryptography), in the project's venv.
-PIP_PACKAGES=(cryptography)
+# Python references for tests, in the project's venv: pyca/cryptography, cbor2 (the EDHOC
+# reference, Tests/Interop) and lakers-python, the EDHOC peer of the interop tests.
+PIP_PACKAGES=(cryptography cbor2 lakers-python==0.6.2)
 if [[ ! -x .venv/bin/python3 ]]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python3 -c "import cryptography" 2>/dev/null; then
+if ! .venv/bin/python3 -c "import cryptography, cbor2, lakers, importlib.metadata as m
+assert m.version('lakers-python') == '0.6.2'" 2>/dev/null; then
     echo "setup: installing ${PIP_PACKAGES[*]} into .venv"
     .venv/bin/pip install -q "${PIP_PACKAGES[@]}"
 fi

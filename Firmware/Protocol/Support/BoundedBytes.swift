@@ -3,7 +3,7 @@ import RampartCrypto
 /// A byte string of at most `capacity` bytes, stored inline (no heap): messages,
 /// credentials, connection identifiers and transcript inputs. `capacity` names the limit
 /// the protocol code enforces; anything longer is rejected, never truncated.
-public struct BoundedBytes<let capacity: Int>: Copyable {
+public struct BoundedBytes<let capacity: Int>: Copyable, Sendable {
     var storage: InlineArray<capacity, UInt8>
     /// How many bytes are in use (≤ `capacity`).
     public private(set) var count: Int
@@ -21,6 +21,9 @@ public struct BoundedBytes<let capacity: Int>: Copyable {
     }
 
     public var isEmpty: Bool { count == 0 }
+
+    /// The capacity, as a value.
+    public static var maxCount: Int { capacity }
 
     /// The bytes in use.
     public var span: Span<UInt8> {
@@ -83,4 +86,12 @@ public struct BoundedBytes<let capacity: Int>: Copyable {
 public enum ProtocolBufferError: Error, Equatable, Sendable {
     /// The data does not fit in the buffer's capacity.
     case tooLong
+}
+
+extension BoundedBytes {
+    /// XORs the used bytes with the first `count` bytes of `keystream`.
+    public mutating func xor(_ keystream: Span<UInt8>) {
+        precondition(keystream.count >= count, "keystream shorter than the data")
+        for i in 0..<count { storage[i] ^= keystream[i] }
+    }
 }
