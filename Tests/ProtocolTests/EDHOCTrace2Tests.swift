@@ -23,8 +23,10 @@ struct EDHOCTrace2Tests {
         "OSCORE Master Salt after KeyUpdate", "G_I", "G_R",
     ]
 
+    static let inputURL = ProtocolVectors.interop.appendingPathComponent("trace2-input.json")
+
     func runTrace() throws -> EDHOCTraceRecorder {
-        let input = try EDHOCTraceInput(json: Data(contentsOf: ProtocolVectors.interop.appendingPathComponent("trace2-input.json")))
+        let input = try EDHOCTraceInput(json: Data(contentsOf: Self.inputURL))
         return try EDHOCTraceRunner.run(input)
     }
 
