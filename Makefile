@@ -8,6 +8,7 @@
 #   make bench-firmware           → instruction counts, stack and flash under QEMU icount (JSON)
 #   make no-allocations           → the no-heap proof (-no-allocations; see README)
 #   make host                     → the `rampart` command-line tool (.build/release/rampart)
+#   make fuzz [FUZZ_SECONDS=30]   → libFuzzer run of each parser's fuzz target (scripts/fuzz.sh)
 #
 # BOARD is one of mps2-an386 (default), mps2-an385, microbit, nrf52840dk.
 
@@ -99,3 +100,9 @@ test: setup
 
 demo: setup
 	scripts/demo.sh
+
+# libFuzzer targets of the parsers (Fuzz/), FUZZ_SECONDS each; the long run is FUZZ_SECONDS=3600.
+FUZZ_SECONDS ?= 30
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)

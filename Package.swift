@@ -45,7 +45,7 @@ let package = Package(
                 swiftSettings: protocolSwift),
         .target(name: "RampartPlatform", dependencies: ["RampartCrypto"], path: "Firmware/Platform",
                 swiftSettings: sizeOptimised),
-        .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartPlatform"],
+        .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartProtocol", "RampartPlatform"],
                 path: "Firmware/SelfTest", swiftSettings: sizeOptimised),
 
         // Board support. Compiled only when the board's toolset defines its family.
@@ -68,7 +68,7 @@ let package = Package(
                           dependencies: ["RampartSelfTest", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/SelfTest", swiftSettings: firmwareSwift),
         .executableTarget(name: "rampart-bench",
-                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardSelection"],
+                          dependencies: ["RampartCrypto", "RampartProtocol", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/Bench", swiftSettings: firmwareSwift),
 
         // ── Host tools: Swift 6 on Linux. ──
@@ -101,3 +101,18 @@ let package = Package(
         .testTarget(name: "FirmwareTests", dependencies: ["QEMURig", "FirmwareMetrics"], path: "Tests/FirmwareTests"),
     ]
 )
+
+// ── Fuzz targets (libFuzzer; host only) ─────────────────────────────────────────────────────
+// One executable `fuzz-<folder, lower case>` per folder of Fuzz/. A plain build gives a program
+// that explains itself and exits 2; scripts/fuzz.sh (`make fuzz`) builds them with
+// `-sanitize=fuzzer,address -D FUZZING` and runs them. Adding a target: see scripts/fuzz.sh.
+let fuzzTargetFolders = ["CBOR", "Framing", "CoAP", "EDHOC"]
+if !isFirmwareBuild {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+    for folder in fuzzTargetFolders {
+        package.targets.append(.executableTarget(
+            name: "fuzz-" + folder.lowercased(), dependencies: ["FuzzSupport", "RampartProtocol", "RampartCrypto"],
+            path: "Fuzz/" + folder, exclude: ["seeds"], swiftSettings: protocolSwift))
+    }
+}
+// ── end of fuzz targets ─────────────────────────────────────────────────────────────────────

@@ -12,3 +12,6 @@ make --no-print-directory selftest-images
 
 step "swift test (release)"
 swift test -c release 2>&1 | tee .build/swift-test.log
+
+step "fuzz: every parser (CBOR, framing, CoAP/OSCORE, EDHOC) for 15 s each; longer: make fuzz FUZZ_SECONDS=3600"
+scripts/fuzz.sh 15
