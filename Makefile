@@ -6,6 +6,7 @@
 #   make selftest BOARD=<board>   → builds the self-test image, boots it in QEMU, prints its output
 #   make selftest-images          → every image the tests use, for every board
 #   make bench-firmware           → instruction counts, stack and flash under QEMU icount (JSON)
+#   make bench-handshake          → an EDHOC Initiator's handshake: instructions, bytes, flash, RAM (JSON)
 #   make no-allocations           → the no-heap proof (-no-allocations; see README)
 #   make host                     → the `rampart` command-line tool (.build/release/rampart)
 #   make fuzz [FUZZ_SECONDS=30]   → libFuzzer run of each parser's fuzz target (scripts/fuzz.sh)
@@ -29,7 +30,7 @@ OBJCOPY := $(shell dirname $$(command -v swift))/llvm-objcopy
 SWIFT_FW = RAMPART_FIRMWARE=1 swift build -c release --triple $(triple_$(BOARD)) --toolset boards/$(BOARD)/toolset.json \
            --scratch-path $(SPM_SCRATCH)
 
-.PHONY: help firmware selftest selftest-image selftest-images bench-image bench-firmware test demo setup check-board no-allocations host
+.PHONY: help firmware selftest selftest-image selftest-images bench-image bench-firmware bench-handshake test demo setup check-board no-allocations host
 
 help:
 	@sed -n '/^#/!q; s/^# \{0,1\}//p' Makefile
@@ -90,6 +91,13 @@ bench-firmware: host
 	@for b in mps2-an386 microbit; do \
 	    $(MAKE) --no-print-directory bench-image firmware BOARD=$$b >/dev/null || exit 1; \
 	    .build/release/rampart bench firmware --board $$b --json || exit 1; \
+	done
+
+# Suites 0 and 2, the Responder's message_2 precomputed (see `rampart bench handshake --help`).
+bench-handshake: host
+	@for b in mps2-an386 microbit; do \
+	    $(MAKE) --no-print-directory bench-image BOARD=$$b >/dev/null || exit 1; \
+	    .build/release/rampart bench handshake --board $$b --image-directory $(FW_BUILD) --json || exit 1; \
 	done
 
 setup:

@@ -13,6 +13,9 @@ public func runSelfTest<Output: Console, Entropy: RandomSource>(
     checkAESAndCCM(&report)
     checkX25519(&report)
     checkP256(&report)
+    checkEDHOCTrace2(&report)
+    checkEDHOCSuiteNegotiation(&report)
+    checkEDHOCSuite0(&report)
     checkEntropy(&report, &entropy)
 }
 

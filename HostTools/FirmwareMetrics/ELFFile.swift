@@ -135,4 +135,27 @@ public struct ELFFile: Sendable {
     public func definedSymbolBytes(containing fragment: String) -> Int {
         symbols.filter { !$0.isUndefined && $0.name.contains(fragment) }.reduce(0) { $0 + Int($1.size) }
     }
+
+    /// Total size of the defined symbols that belong to the Swift module `module`: its own
+    /// functions and data, and their specializations for other modules' types (which keep the
+    /// mangling of the entity they specialize), but not another module's code whose name
+    /// merely mentions one of its types.
+    public func definedSymbolBytes(inModule module: String) -> Int {
+        symbols.filter { !$0.isUndefined && Self.swiftModule(ofSymbol: $0.name) == module }
+            .reduce(0) { $0 + Int($1.size) }
+    }
+
+    /// The module of a Swift symbol: the first identifier after the mangling prefix (`$e`
+    /// Embedded, `$s` Swift 5+), e.g. "RampartProtocol" for
+    /// `$e15RampartProtocol14EDHOCInitiatorV…`; a local label around it (`.Lswitch.table.`) is
+    /// skipped. Nil for C symbols.
+    public static func swiftModule(ofSymbol name: String) -> String? {
+        let prefixes = [name.range(of: "$e"), name.range(of: "$s")].compactMap { $0 }
+        guard let prefix = prefixes.min(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
+        let rest = name[prefix.upperBound...]
+        let digits = rest.prefix(while: \.isNumber)
+        guard let length = Int(digits), length > 0 else { return nil }
+        let identifier = rest.dropFirst(digits.count).prefix(length)
+        return identifier.count == length ? String(identifier) : nil
+    }
 }

@@ -1,8 +1,11 @@
-// The crypto benchmark image (`make bench-firmware`): runs each primitive between two
-// timer readings and with the stack freshly painted, and prints one line per primitive:
+// The benchmark image (`make bench-firmware`, `make bench-handshake`): runs each crypto
+// primitive, then each step of an EDHOC Initiator's handshake (HandshakeBench.swift), between
+// two timer readings and with the stack freshly painted, and prints one line per measurement:
 //   bench <name> ticks=<timer ticks for all reps> reps=<n> stack=<peak bytes above baseline>
-// The host (`rampart bench firmware`) runs it under `qemu -icount shift=7,align=off,sleep=off`,
-// where one instruction takes 128 ns of virtual time, and turns ticks into instructions.
+// and figures that are not timed as `bench value <name>=<n> …`.
+// The host (`rampart bench firmware|handshake`) runs it under
+// `qemu -icount shift=7,align=off,sleep=off`, where one instruction takes 128 ns of virtual
+// time, and turns ticks into instructions.
 #if RAMPART_FIRMWARE
 import BoardRuntime
 import RampartCrypto
@@ -21,18 +24,42 @@ struct Bench {
     var baselineStack: UInt32 = 0
     var stackPeakMax: UInt32 = 0
 
+    var startTicks: UInt64 = 0
+
     mutating func measure(_ name: StaticString, reps: UInt32, _ body: () -> Void) {
-        rampart_stack_paint()
-        let start = board.clock.nowTicks()
+        begin()
         var i: UInt32 = 0
         while i < reps {
             body()
             i += 1
         }
-        let ticks = board.clock.nowTicks() &- start
-        let peak = rampart_stack_peak_bytes()
-        let stack = peak > baselineStack ? peak - baselineStack : 0
+        let stack = end(name, reps: reps, baseline: baselineStack)
         if stack > stackPeakMax && reps > 0 { stackPeakMax = stack }
+    }
+
+    /// The stack in use at the caller: painting, then the lowest word this function's own
+    /// frame touched. (Painting and scanning from the caller itself would miss the parts of
+    /// the caller's frame it has not written yet.)
+    @inline(never)
+    static func stackDepth() -> UInt32 {
+        rampart_stack_paint()
+        return rampart_stack_peak_bytes()
+    }
+
+    /// Paints the stack and starts the timer: what runs until `end` is measured.
+    @inline(__always)
+    mutating func begin() {
+        rampart_stack_paint()
+        startTicks = board.clock.nowTicks()
+    }
+
+    /// Stops the timer and prints the line of `name`; returns the peak stack above `baseline`.
+    /// Inlined, so its own frame is not part of the figure.
+    @discardableResult @inline(__always)
+    mutating func end(_ name: StaticString, reps: UInt32, baseline: UInt32) -> UInt32 {
+        let ticks = board.clock.nowTicks() &- startTicks
+        let peak = rampart_stack_peak_bytes()
+        let stack = peak > baseline ? peak - baseline : 0
         board.serial.write("bench ")
         board.serial.write(name)
         board.serial.write(" ticks=")
@@ -41,6 +68,16 @@ struct Bench {
         board.serial.write(decimal: UInt64(reps))
         board.serial.write(" stack=")
         board.serial.write(decimal: UInt64(stack))
+        board.serial.write("\n")
+        return stack
+    }
+
+    /// Prints `bench value <name>=<value>`: a figure that is not timed.
+    mutating func value(_ name: StaticString, _ value: Int) {
+        board.serial.write("bench value ")
+        board.serial.write(name)
+        board.serial.write("=")
+        board.serial.write(decimal: value)
         board.serial.write("\n")
     }
 }
@@ -59,9 +96,23 @@ func benchMain() -> Never {
     bench.board.serial.write(decimal: UInt64(denominator))
     bench.board.serial.write("\n")
 
+    benchCrypto(&bench)
+    benchHandshakes(&bench)
+
+    bench.board.serial.write("bench stack_peak=")
+    bench.board.serial.write(decimal: UInt64(bench.stackPeakMax))
+    bench.board.serial.write(" static_ram=")
+    bench.board.serial.write(decimal: UInt64(rampart_static_ram_bytes()))
+    bench.board.serial.write("\nbench done\n")
+    bench.board.exit(status: 0)
+}
+
+/// The crypto primitives. Not inlined into `benchMain`, so their buffers are not on the stack
+/// under the handshake benchmark (the micro:bit has 16 KB of RAM).
+@inline(never)
+func benchCrypto(_ bench: inout Bench) {
     // Stack used by the measuring harness itself, subtracted from every figure.
-    rampart_stack_paint()
-    bench.baselineStack = rampart_stack_peak_bytes()
+    bench.baselineStack = Bench.stackDepth()
     bench.measure("empty", reps: 1) {}
 
     let scalar = pattern32(0x11)
@@ -108,13 +159,6 @@ func benchMain() -> Never {
         }
         blackHole(sealed)
     }
-
-    bench.board.serial.write("bench stack_peak=")
-    bench.board.serial.write(decimal: UInt64(bench.stackPeakMax))
-    bench.board.serial.write(" static_ram=")
-    bench.board.serial.write(decimal: UInt64(rampart_static_ram_bytes()))
-    bench.board.serial.write("\nbench done\n")
-    bench.board.exit(status: 0)
 }
 
 benchMain()

@@ -12,7 +12,7 @@
 /// The EDHOC messages are opaque bytes here. The reverse message flow (device as CoAP
 /// server) is not used by this profile. Block-wise transfer is not needed: the messages fit.
 public enum EDHOCOverCoAP {
-    /// First Uri-Path segment of the EDHOC resource (RFC 9528 §10.10, RFC 8615).
+    /// First Uri-Path segment of the EDHOC resource (RFC 9528 §10.7, RFC 8615).
     public static let pathSegment1: StaticString = ".well-known"
     /// Second Uri-Path segment.
     public static let pathSegment2: StaticString = "edhoc"

@@ -106,6 +106,30 @@ enum KeySchedule {
         return (key, iv)
     }
 
+    /// AES-CCM-16-64-128 encryption of message_3 or message_4. Never inlined: the cipher's
+    /// key schedule and CCM state (about 700 bytes) then occupy the stack only while sealing,
+    /// not in the frame of the message function during its deeper HKDF calls.
+    @inline(never)
+    static func seal<Crypto: CryptoProvider>(_ crypto: borrowing Crypto, key: Bytes16, nonce: Span<UInt8>,
+                                             aad: Span<UInt8>, plaintext: Span<UInt8>,
+                                             into output: inout MutableSpan<UInt8>) throws(EDHOCError) {
+        do {
+            try crypto.aesCCMSeal(key: key, nonce: nonce, aad: aad, plaintext: plaintext,
+                                  tagLength: EDHOCCipherSuite.tagLength, into: &output)
+        } catch { throw EDHOCError(error) }
+    }
+
+    /// AES-CCM-16-64-128 decryption of message_3 or message_4 (see `seal`).
+    @inline(never)
+    static func open<Crypto: CryptoProvider>(_ crypto: borrowing Crypto, key: Bytes16, nonce: Span<UInt8>,
+                                             aad: Span<UInt8>, ciphertextAndTag: Span<UInt8>,
+                                             into output: inout MutableSpan<UInt8>) throws(EDHOCError) {
+        do {
+            try crypto.aesCCMOpen(key: key, nonce: nonce, aad: aad, ciphertextAndTag: ciphertextAndTag,
+                                  tagLength: EDHOCCipherSuite.tagLength, into: &output)
+        } catch { throw EDHOCError(error) }
+    }
+
     /// The COSE Enc_structure used as AAD for message_3 and message_4 (§5.4.2, §5.5.2):
     /// `[ "Encrypt0", h'', TH ]`.
     static func encStructure(th: Bytes32) -> InlineArray<45, UInt8> {

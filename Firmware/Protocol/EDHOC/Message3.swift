@@ -78,9 +78,9 @@ extension EDHOCInitiatorProcessedM2 {
         do {
             var all = ciphertext.mutableSpan
             var out = all.extracting(0..<ciphertextCount)
-            try crypto.aesCCMSeal(key: keys.key, nonce: keys.iv.span, aad: aad.span, plaintext: plaintext3.span,
-                                  tagLength: EDHOCCipherSuite.tagLength, into: &out)
-        } catch { throw EDHOCError(error) }
+            try KeySchedule.seal(crypto, key: keys.key, nonce: keys.iv.span, aad: aad.span, plaintext: plaintext3.span,
+                                 into: &out)
+        }
         let ciphertext3 = ciphertext.span.extracting(0..<ciphertextCount)
         trace.record("CIPHERTEXT_3", ciphertext3)
 
@@ -127,9 +127,9 @@ extension EDHOCResponderWaitM3 {
         do {
             var all = plaintext.mutableSpan
             var out = all.extracting(0..<plaintextCount)
-            try crypto.aesCCMOpen(key: keys.key, nonce: keys.iv.span, aad: aad.span, ciphertextAndTag: ciphertext3,
-                                  tagLength: EDHOCCipherSuite.tagLength, into: &out)
-        } catch { throw EDHOCError(error) }
+            try KeySchedule.open(crypto, key: keys.key, nonce: keys.iv.span, aad: aad.span, ciphertextAndTag: ciphertext3,
+                                 into: &out)
+        }
         var plaintext3: PlaintextStorage
         do { plaintext3 = try BoundedBytes(copying: plaintext.span.extracting(0..<plaintextCount)) } catch { throw .tooLong }
         trace.record("PLAINTEXT_3", plaintext3.span)

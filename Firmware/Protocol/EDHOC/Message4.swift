@@ -23,9 +23,9 @@ extension EDHOCSession {
         do {
             var all = ciphertext.mutableSpan
             var out = all.extracting(0..<ciphertextCount)
-            try crypto.aesCCMSeal(key: keys.key, nonce: keys.iv.span, aad: aad.span, plaintext: ead4,
-                                  tagLength: EDHOCCipherSuite.tagLength, into: &out)
-        } catch { throw EDHOCError(error) }
+            try KeySchedule.seal(crypto, key: keys.key, nonce: keys.iv.span, aad: aad.span, plaintext: ead4,
+                                 into: &out)
+        }
         trace.record("CIPHERTEXT_4", ciphertext.span.extracting(0..<ciphertextCount))
         let start = writer.count
         do { try writer.cborByteString(ciphertext.span.extracting(0..<ciphertextCount)) } catch { throw .bufferTooSmall }
@@ -53,9 +53,9 @@ extension EDHOCSession {
         do {
             var all = plaintext.mutableSpan
             var out = all.extracting(0..<plaintextCount)
-            try crypto.aesCCMOpen(key: keys.key, nonce: keys.iv.span, aad: aad.span, ciphertextAndTag: ciphertext4,
-                                  tagLength: EDHOCCipherSuite.tagLength, into: &out)
-        } catch { throw EDHOCError(error) }
+            try KeySchedule.open(crypto, key: keys.key, nonce: keys.iv.span, aad: aad.span, ciphertextAndTag: ciphertext4,
+                                 into: &out)
+        }
         let ead4 = plaintext.span.extracting(0..<plaintextCount)
         try EAD.validate(ead4, understood: understoodEAD)
         message4Handled = true

@@ -4,7 +4,7 @@ import RampartCrypto
 /// credentials, connection identifiers and transcript inputs. `capacity` names the limit
 /// the protocol code enforces; anything longer is rejected, never truncated.
 public struct BoundedBytes<let capacity: Int>: Copyable, Sendable {
-    var storage: InlineArray<capacity, UInt8>
+    @usableFromInline var storage: InlineArray<capacity, UInt8>
     /// How many bytes are in use (≤ `capacity`).
     public private(set) var count: Int
 
@@ -26,8 +26,15 @@ public struct BoundedBytes<let capacity: Int>: Copyable, Sendable {
     public static var maxCount: Int { capacity }
 
     /// The bytes in use.
+    ///
+    /// `@_transparent` works around a Swift 6.3.1 miscompile: once `BoundedBytes` is
+    /// specialized for a concrete capacity (Embedded Swift specializes everything), this getter
+    /// takes `self` by value, so the inlined body spans a temporary copy that is deallocated
+    /// before the span is used (seen on the boards as message_2 carrying CRED_R's bytes).
+    /// Inlined before specialization, the span is taken on the caller's own storage.
     public var span: Span<UInt8> {
         @_lifetime(borrow self)
+        @_transparent
         borrowing get {
             let all = storage.span
             return _overrideLifetime(all.extracting(0..<count), borrowing: self)
