@@ -68,7 +68,8 @@ let package = Package(
                           dependencies: ["RampartSelfTest", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/SelfTest", swiftSettings: firmwareSwift),
         .executableTarget(name: "rampart-bench",
-                          dependencies: ["RampartCrypto", "RampartProtocol", "RampartPlatform", "BoardRuntime", "BoardSelection"],
+                          dependencies: ["RampartCrypto", "RampartProtocol", "RampartSelfTest", "RampartPlatform", "BoardRuntime",
+                                         "BoardSelection"],
                           path: "Firmware/Images/Bench", swiftSettings: firmwareSwift),
 
         // ── Host tools: Swift 6 on Linux. ──

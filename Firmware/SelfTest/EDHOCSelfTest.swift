@@ -40,9 +40,10 @@ func checkEDHOCSuite0<Output: Console>(_ report: inout SelfTestReport<Output>) {
 /// A fixed random source. The handshakes here inject X and Y, so nothing should be drawn; a
 /// fixed source keeps these checks independent of the board's entropy, whose own check must
 /// be the only one to fail when it is broken.
-struct FixedRandom: RandomSource {
+public struct FixedRandom: RandomSource {
     var next: UInt8 = 1
-    mutating func fill(_ buffer: inout MutableSpan<UInt8>) {
+    public init() {}
+    public mutating func fill(_ buffer: inout MutableSpan<UInt8>) {
         for i in 0..<buffer.count {
             buffer[i] = next
             next &+= 1
@@ -292,34 +293,3 @@ private func identifier(_ raw: StaticString) throws(EDHOCError) -> EDHOCIdentifi
     return try EDHOCIdentifier(buffer.span.extracting(0..<length))
 }
 
-/// Decodes the hex literal `text` into the front of `buffer` and returns its byte count.
-/// The literals are generated vectors; one too long for its buffer is a defect in the source.
-func decodeHex<let capacity: Int>(_ text: StaticString, into buffer: inout InlineArray<capacity, UInt8>) -> Int {
-    text.withUTF8Buffer { digits in
-        precondition(digits.count % 2 == 0 && digits.count / 2 <= capacity, "hex literal too long for its buffer")
-        for i in 0..<digits.count / 2 {
-            buffer[i] = hexDigit(digits[2 * i]) << 4 | hexDigit(digits[2 * i + 1])
-        }
-        return digits.count / 2
-    }
-}
-
-/// Whether `bytes` equals the hex literal `text` (compared in place, no buffer).
-func matchesHex(_ bytes: Span<UInt8>, _ text: StaticString) -> Bool {
-    text.withUTF8Buffer { digits in
-        guard digits.count == 2 * bytes.count else { return false }
-        for i in 0..<bytes.count where bytes[i] != hexDigit(digits[2 * i]) << 4 | hexDigit(digits[2 * i + 1]) {
-            return false
-        }
-        return true
-    }
-}
-
-private func hexDigit(_ digit: UInt8) -> UInt8 {
-    switch digit {
-    case 0x30...0x39: digit - 0x30
-    case 0x61...0x66: digit - 0x61 + 10
-    case 0x41...0x46: digit - 0x41 + 10
-    default: preconditionFailure("not a hex digit")
-    }
-}
