@@ -33,6 +33,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // ── Firmware: Embedded Swift, no Foundation, no heap; also compiles for the host. ──
@@ -45,6 +50,9 @@ let package = Package(
                 swiftSettings: protocolSwift),
         .target(name: "RampartPlatform", dependencies: ["RampartCrypto"], path: "Firmware/Platform",
                 swiftSettings: sizeOptimised),
+        // The device application's state machine: the boards' and `rampart sim`'s.
+        .target(name: "RampartDevice", dependencies: ["RampartCrypto", "RampartProtocol"], path: "Firmware/Device",
+                swiftSettings: protocolSwift),
         .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartProtocol", "RampartPlatform"],
                 path: "Firmware/SelfTest", swiftSettings: sizeOptimised),
 
@@ -85,8 +93,37 @@ let package = Package(
         .target(name: "RampartEDHOCTools", dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto"],
                 path: "HostTools/EDHOCTools", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .target(name: "FirmwareMetrics", path: "HostTools/FirmwareMetrics"),
+        // The gateway's protocol engine (no I/O): EDHOC responder, OSCORE server, sessions,
+        // admission control, actions, events.
+        .target(name: "RampartGateway",
+                dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto",
+                               .product(name: "Logging", package: "swift-log")],
+                path: "HostTools/Gateway", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        // The device registry (SQLite through GRDB) and the gateway's key store.
+        .target(name: "RampartRegistry",
+                dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "CSodium",
+                               .product(name: "GRDB", package: "GRDB.swift")],
+                path: "HostTools/Registry", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        // The gateway service: UDP and serial transports (SwiftNIO), admin API, metrics, config.
+        .target(name: "RampartGatewayServer",
+                dependencies: ["RampartGateway", "RampartRegistry", "RampartProtocol",
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Metrics", package: "swift-metrics"),
+                               .product(name: "Prometheus", package: "swift-prometheus")],
+                path: "HostTools/GatewayServer", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        // `rampart sim`: simulated devices (RampartDevice on the host) over UDP.
+        .target(name: "RampartSimulator",
+                dependencies: ["RampartDevice", "RampartProtocol", "RampartCrypto", "RampartHostCrypto",
+                               "RampartGateway", "RampartRegistry",
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio")],
+                path: "HostTools/Simulator", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .executableTarget(name: "rampart",
                           dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto", "RampartEDHOCTools",
+                                         "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "HostTools/CLI"),
 
@@ -99,6 +136,20 @@ let package = Package(
         .testTarget(name: "HostCryptoTests", dependencies: ["RampartHostCrypto", "RampartCrypto",
                                                           .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/HostCryptoTests"),
+        .testTarget(name: "GatewayTests",
+                    dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "RampartDevice"],
+                    path: "Tests/GatewayTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        .testTarget(name: "RegistryTests", dependencies: ["RampartRegistry", "RampartGateway", "RampartProtocol", "RampartHostCrypto"],
+                    path: "Tests/RegistryTests"),
+        .testTarget(name: "DeviceTests",
+                    dependencies: ["RampartDevice", "RampartProtocol", "RampartCrypto", "RampartHostCrypto"],
+                    path: "Tests/DeviceTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        .testTarget(name: "GatewayServerTests",
+                    dependencies: ["RampartGatewayServer", "RampartGateway", "RampartRegistry", "RampartSimulator",
+                                   "RampartDevice", "RampartProtocol", "RampartHostCrypto",
+                                   .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "NIOPosix", package: "swift-nio")],
+                    path: "Tests/GatewayServerTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "FirmwareTests", dependencies: ["QEMURig", "FirmwareMetrics"], path: "Tests/FirmwareTests"),
     ]
 )

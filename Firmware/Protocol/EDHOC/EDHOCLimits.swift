@@ -28,6 +28,8 @@ typealias SuiteStorage = InlineArray<8, Int32>
 typealias IdentifierStorage = InlineArray<8, UInt8>
 public typealias CredentialStorage = BoundedBytes<128>
 public typealias EADStorage = BoundedBytes<64>
+/// ERR_INFO text kept from an EDHOC error message.
+public typealias DiagnosticStorage = BoundedBytes<24>
 public typealias PlaintextStorage = BoundedBytes<96>
 public typealias Message2Storage = BoundedBytes<130>
 typealias ContextStorage = InlineArray<344, UInt8>

@@ -1,0 +1,58 @@
+import Synchronization
+
+/// Fans `GatewayEvent`s out to subscribers without ever blocking the publisher (the I/O
+/// path): each subscriber has a bounded buffer; when it is full the event is dropped for
+/// that subscriber and counted.
+public final class EventBus: Sendable {
+    private struct Subscriber {
+        let id: Int
+        let continuation: AsyncStream<GatewayEvent>.Continuation
+    }
+
+    private let subscribers = Mutex<(next: Int, list: [Subscriber])>((0, []))
+    private let droppedCount = Atomic<Int>(0)
+    private let publishedCount = Atomic<Int>(0)
+
+    public init() {}
+
+    /// A new subscription holding at most `capacity` undelivered events.
+    public func subscribe(capacity: Int = 4096) -> AsyncStream<GatewayEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: GatewayEvent.self,
+                                                            bufferingPolicy: .bufferingOldest(max(1, capacity)))
+        let id = subscribers.withLock { state in
+            state.next += 1
+            state.list.append(Subscriber(id: state.next, continuation: continuation))
+            return state.next
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.subscribers.withLock { state in state.list.removeAll { $0.id == id } }
+        }
+        return stream
+    }
+
+    /// Delivers `event` to every subscriber that has room; never waits.
+    public func publish(_ event: GatewayEvent) {
+        publishedCount.add(1, ordering: .relaxed)
+        let list = subscribers.withLock { $0.list }
+        for subscriber in list {
+            if case .dropped = subscriber.continuation.yield(event) {
+                droppedCount.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// Events published since start.
+    public var published: Int { publishedCount.load(ordering: .relaxed) }
+    /// Deliveries dropped because a subscriber's buffer was full (one per subscriber per event).
+    public var dropped: Int { droppedCount.load(ordering: .relaxed) }
+    public var subscriberCount: Int { subscribers.withLock { $0.list.count } }
+
+    /// Ends every subscription (at shutdown).
+    public func finish() {
+        let list = subscribers.withLock { state in
+            defer { state.list.removeAll() }
+            return state.list
+        }
+        for subscriber in list { subscriber.continuation.finish() }
+    }
+}
