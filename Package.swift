@@ -96,7 +96,7 @@ let package = Package(
         // The gateway's protocol engine (no I/O): EDHOC responder, OSCORE server, sessions,
         // admission control, actions, events.
         .target(name: "RampartGateway",
-                dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto",
+                dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto", "RampartDevice",
                                .product(name: "Logging", package: "swift-log")],
                 path: "HostTools/Gateway", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // The device registry (SQLite through GRDB) and the gateway's key store.

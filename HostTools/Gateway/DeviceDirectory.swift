@@ -106,3 +106,10 @@ extension Array where Element == UInt8 {
         self = bytes
     }
 }
+
+/// A registry that can take new devices (the SQLite registry, the in-memory one): used by
+/// `rampart devices add`, provisioning and the simulator's fleet registration.
+public protocol DeviceRegistrar: DeviceDirectory {
+    /// Adds a device; throws `DeviceDirectoryError.duplicateDevice` if its kid is taken.
+    func add(_ device: DeviceRecord) throws
+}

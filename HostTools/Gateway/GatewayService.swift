@@ -52,3 +52,11 @@ public struct DeviceState: Sendable, Equatable, Codable {
         self.requestsAccepted = requestsAccepted
     }
 }
+
+/// Live sizes the metrics export as gauges.
+public protocol GatewayGauges: Sendable {
+    /// OSCORE sessions in the session table.
+    var sessionCount: Int { get }
+    /// Handshakes waiting for message_3.
+    var halfOpenCount: Int { get }
+}

@@ -2,7 +2,7 @@ import Synchronization
 
 /// A `DeviceDirectory` held in memory: for tests, benchmarks and simulations that need no
 /// persistence.
-public final class InMemoryDeviceDirectory: DeviceDirectory {
+public final class InMemoryDeviceDirectory: DeviceRegistrar {
     private let records = Mutex<[[UInt8]: DeviceRecord]>([:])
 
     public init(_ devices: [DeviceRecord] = []) {

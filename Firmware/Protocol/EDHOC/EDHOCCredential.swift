@@ -101,4 +101,10 @@ public struct EDHOCStaticKey: ~Copyable {
     public consuming func destroy() {
         privateKey.wipe()
     }
+
+    /// Zeroes the private key in place, for a holder that cannot consume it (a class's
+    /// deinit). The key is unusable afterwards.
+    public mutating func wipe() {
+        privateKey.wipe()
+    }
 }

@@ -101,7 +101,12 @@ extension EDHOCResponderWaitM3 {
     /// Whether `message1` is a retransmission of the message_1 this session answered; if so
     /// the caller resends `message2` instead of starting anything new (§A.2, deduplication).
     public func isRetransmission<Crypto: CryptoProvider>(ofMessage1 message1: Span<UInt8>, crypto: borrowing Crypto) -> Bool {
-        constantTimeEqual(crypto.sha256(message1).span, hashMessage1.span)
+        isRetransmission(digestOfMessage1: crypto.sha256(message1))
+    }
+
+    /// As `isRetransmission(ofMessage1:crypto:)`, given SHA-256(message_1).
+    public func isRetransmission(digestOfMessage1 digest: Bytes32) -> Bool {
+        constantTimeEqual(digest.span, hashMessage1.span)
     }
 
     /// Decrypts message_3 and parses PLAINTEXT_3 (§5.4.3). The application then finds

@@ -46,7 +46,7 @@ public struct EDHOCResponderProcessingM1: ~Copyable {
 
 /// message_2 sent; waiting for message_3. Keeps message_2 to answer a retransmitted
 /// message_1 with the same message_2 (RFC 9528 §A.2 and "EDHOC message deduplication").
-public struct EDHOCResponderWaitM3: ~Copyable {
+public struct EDHOCResponderWaitM3: ~Copyable, Sendable {
     let suite: EDHOCCipherSuite
     var y: Bytes32
     var prk3e2m: Bytes32

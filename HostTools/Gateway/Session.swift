@@ -1,0 +1,35 @@
+import RampartProtocol
+
+/// One device's live OSCORE session: its security context (keys, replay window, usage
+/// counters) and what the gateway tracks about it. Reached only under its shard's lock
+/// (`SessionTable`), hence `@unchecked Sendable`. The context is wiped when the session is
+/// dropped, evicted or replaced.
+final class Session: @unchecked Sendable {
+    /// C_R, which is also the Recipient ID: the 'kid' of the device's OSCORE requests.
+    let recipientID: UInt32
+    /// The device's credential kid.
+    let kid: [UInt8]
+    let suite: Int32
+    var context: OSCORESecurityContext
+    let established: Double
+    var lastActivity: Double
+    var requestsAccepted = 0
+    /// First 8 bytes of SHA-256(message_3): a retransmitted message_3 (its 2.04 was lost)
+    /// is answered again instead of failing.
+    let message3Fingerprint: UInt64
+
+    init(recipientID: UInt32, kid: [UInt8], suite: Int32, context: consuming OSCORESecurityContext,
+         now: Double, message3Fingerprint: UInt64) {
+        self.recipientID = recipientID
+        self.kid = kid
+        self.suite = suite
+        self.context = context
+        self.established = now
+        self.lastActivity = now
+        self.message3Fingerprint = message3Fingerprint
+    }
+
+    deinit {
+        context.wipe()
+    }
+}
