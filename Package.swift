@@ -96,7 +96,7 @@ let package = Package(
         // The gateway's protocol engine (no I/O): EDHOC responder, OSCORE server, sessions,
         // admission control, actions, events.
         .target(name: "RampartGateway",
-                dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto", "RampartDevice",
+                dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto",
                                .product(name: "Logging", package: "swift-log")],
                 path: "HostTools/Gateway", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // The device registry (SQLite through GRDB) and the gateway's key store.
@@ -137,7 +137,7 @@ let package = Package(
                                                           .product(name: "Crypto", package: "swift-crypto")],
                     path: "Tests/HostCryptoTests"),
         .testTarget(name: "GatewayTests",
-                    dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "RampartDevice"],
+                    dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto"],
                     path: "Tests/GatewayTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "RegistryTests", dependencies: ["RampartRegistry", "RampartGateway", "RampartProtocol", "RampartHostCrypto"],
                     path: "Tests/RegistryTests"),

@@ -1,4 +1,3 @@
-import RampartDevice
 import RampartHostCrypto
 import RampartProtocol
 

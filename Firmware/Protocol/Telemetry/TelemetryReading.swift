@@ -1,6 +1,5 @@
-import RampartProtocol
-
-/// One telemetry message's payload (docs/gateway-protocol.md), as deterministic CBOR with
+/// The telemetry payload the device application sends and the gateway reads (shared here so
+/// both ends use one codec). One telemetry message's payload (docs/gateway-protocol.md), as deterministic CBOR with
 /// scaled integers — no floating point anywhere:
 ///
 ///     { 1: reading number (uint), 2: sensor value Q16.16 (int),
