@@ -90,15 +90,19 @@ final class SessionTable: Sendable {
         return evicted
     }
 
-    /// Evicts the least recently active session of a few shards (the table is full).
+    /// Evicts the least recently active session among the first few non-empty shards from
+    /// the cursor (the table is full): an approximation of LRU that costs a few shard scans.
     func evictOne() -> [UInt8]? {
-        let start = evictionCursor.load(ordering: .relaxed)
+        let start = evictionCursor.wrappingAdd(1, ordering: .relaxed).oldValue
         var oldest: Session? = nil
-        for offset in 0..<4 {
+        var sampled = 0
+        for offset in 0..<Self.shardCount where sampled < 4 {
             let candidate = shards[(start + offset) % Self.shardCount].sessions.withLock { table in
                 table.values.min { $0.lastActivity < $1.lastActivity }
             }
-            if let candidate, candidate.lastActivity < (oldest?.lastActivity ?? .infinity) { oldest = candidate }
+            guard let candidate else { continue }
+            sampled += 1
+            if candidate.lastActivity < (oldest?.lastActivity ?? .infinity) { oldest = candidate }
         }
         guard let oldest else { return nil }
         byKid.withLock { index in

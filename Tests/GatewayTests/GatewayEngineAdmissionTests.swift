@@ -161,7 +161,9 @@ struct GatewayEngineAdmissionTests {
             }
             _ = gateway.engine.handle(datagram, from: attacker)
         }
-        var context = try device.handshake(gateway.engine)
+        // The mangled message_1s that still parsed hold half-open slots, so the gateway may
+        // now be in Echo mode: the device answers the challenge and gets in.
+        var context = try device.handshakeAnsweringEcho(gateway.engine)
         #expect(gateway.engine.sessionCount == 1)
         context.wipe()
     }

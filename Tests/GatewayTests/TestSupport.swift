@@ -198,6 +198,16 @@ struct TestDevice {
 
     var lastMessage3: [UInt8] = []
 
+    /// `handshake`, answering a 4.01 Echo challenge the way a device does: once, with the value.
+    mutating func handshakeAnsweringEcho(_ engine: GatewayEngine) throws -> OSCORESecurityContext {
+        do {
+            return try handshake(engine)
+        } catch let refused as HandshakeRefused {
+            guard refused.response.code == .unauthorized, let echo = refused.response.echo else { throw refused }
+            return try handshake(engine, echo: echo)
+        }
+    }
+
     /// A telemetry request protected with `context`, and what the client keeps to verify
     /// the response.
     mutating func telemetryRequest(_ context: inout OSCORESecurityContext, reading: UInt32 = 1,
