@@ -99,6 +99,11 @@ let package = Package(
                 dependencies: ["RampartProtocol", "RampartCrypto", "RampartHostCrypto",
                                .product(name: "Logging", package: "swift-log")],
                 path: "HostTools/Gateway", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        // `rampart bench gateway`: the engine's throughput, memory and flood behaviour.
+        .target(name: "RampartGatewayBench",
+                dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto",
+                               .product(name: "Logging", package: "swift-log")],
+                path: "HostTools/GatewayBench", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // The device registry (SQLite through GRDB) and the gateway's key store.
         .target(name: "RampartRegistry",
                 dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "CSodium",
@@ -124,6 +129,7 @@ let package = Package(
         .executableTarget(name: "rampart",
                           dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto", "RampartEDHOCTools",
                                          "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
+                                         "RampartGatewayBench",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "HostTools/CLI"),
 
