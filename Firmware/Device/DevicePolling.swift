@@ -1,0 +1,131 @@
+import RampartCrypto
+import RampartProtocol
+
+extension Device {
+    /// Writes the next datagram to send into `output` (at least
+    /// `DeviceLimits.datagramByteCount` bytes) and says when to poll again. Does what is due
+    /// at `nowMilliseconds`: an empty ACK owed to a separate response, a (re)transmission,
+    /// giving up on an exchange, a new handshake, a re-key, a telemetry reading.
+    public mutating func poll(nowMilliseconds now: UInt64, into output: inout MutableSpan<UInt8>) -> DevicePoll {
+        // Each round either returns a datagram or changes the exchange's state; four rounds
+        // cover "give up, then start the next thing, then transmit it".
+        for _ in 0..<4 {
+            if let messageID = pendingEmptyAcknowledgement {
+                pendingEmptyAcknowledgement = nil
+                let count = Self.writeEmptyAcknowledgement(messageID: messageID, into: &output)
+                return DevicePoll(datagramByteCount: count, wakeAtMilliseconds: nextWake(now: now))
+            }
+            switch exchange.step(now: now, maxRetransmit: configuration.transmission.maxRetransmit) {
+            case .transmit:
+                if exchange.transmissions > 1 { counters.retransmissions &+= 1 }
+                let count = copyDatagram(into: &output)
+                return DevicePoll(datagramByteCount: count, wakeAtMilliseconds: nextWake(now: now))
+            case .giveUp:
+                exchangeFailed(now: now)
+                continue
+            case .wait:
+                break
+            }
+            guard exchange.isIdle, startNextExchange(now: now) else { break }
+        }
+        return DevicePoll(datagramByteCount: 0, wakeAtMilliseconds: nextWake(now: now))
+    }
+
+    /// When the device next has something to do, if nothing arrives before.
+    func nextWake(now: UInt64) -> UInt64 {
+        if pendingEmptyAcknowledgement != nil { return now }
+        if !exchange.isIdle { return exchange.deadline }
+        switch phase {
+        case .provisioned, .handshaking, .quarantined:
+            return nextHandshakeAt
+        case .connected:
+            return isRekeyDue(now: now) ? now : min(nextTelemetryAt, rekeyDueAt)
+        case .rekeying:
+            return now
+        case .unprovisioned, .provisioning, .revoked:
+            return UInt64.max
+        }
+    }
+
+    /// Starts the exchange the phase calls for, if one is due. Returns whether one started.
+    mutating func startNextExchange(now: UInt64) -> Bool {
+        switch phase {
+        case .provisioned, .handshaking, .quarantined:
+            guard now >= nextHandshakeAt else { return false }
+            if phase == .provisioned { phase = .handshaking }
+            return beginHandshake(now: now)
+        case .connected:
+            if isRekeyDue(now: now) {
+                phase = .rekeying
+                handshakeReason = .scheduled
+                return beginHandshake(now: now)
+            }
+            guard now >= nextTelemetryAt else { return false }
+            return sendTelemetry(now: now)
+        case .rekeying:
+            // A re-key whose exchange ended without a verdict starts over.
+            return beginHandshake(now: now)
+        case .unprovisioned, .provisioning, .revoked:
+            return false
+        }
+    }
+
+    /// Copies the exchange's datagram into `output`; 0 (as if lost) if it does not fit.
+    func copyDatagram(into output: inout MutableSpan<UInt8>) -> Int {
+        let count = exchange.datagramCount
+        guard output.count >= count else { return 0 }
+        for i in 0..<count { output[i] = exchange.datagram[i] }
+        return count
+    }
+
+    /// An empty ACK (RFC 7252 §4.2): the 4-byte header alone — Version 1, Type ACK, Token
+    /// Length 0, Code 0.00, the response's Message ID (§3).
+    static func writeEmptyAcknowledgement(messageID: UInt16, into output: inout MutableSpan<UInt8>) -> Int {
+        guard output.count >= CoAPLimits.headerLength else { return 0 }
+        output[0] = CoAPLimits.version &<< 6 | CoAPMessageType.acknowledgement.rawValue &<< 4
+        output[1] = CoAPCode.empty.rawValue
+        output[2] = UInt8(truncatingIfNeeded: messageID &>> 8)
+        output[3] = UInt8(truncatingIfNeeded: messageID)
+        return CoAPLimits.headerLength
+    }
+
+    // MARK: Identifiers and timers
+
+    /// 32 bits from the crypto provider's random source.
+    mutating func random32() -> UInt32 {
+        var bytes = InlineArray<4, UInt8>(repeating: 0)
+        var span = bytes.mutableSpan
+        crypto.fillRandom(&span)
+        return UInt32(bytes[0]) &<< 24 | UInt32(bytes[1]) &<< 16 | UInt32(bytes[2]) &<< 8 | UInt32(bytes[3])
+    }
+
+    /// A fresh random token for a new request (RFC 7252 §5.3.1).
+    mutating func newToken() -> TokenStorage {
+        var token = TokenStorage(repeating: 0)
+        var span = token.mutableSpan
+        crypto.fillRandom(&span)
+        return token
+    }
+
+    /// The next Message ID (RFC 7252 §4.4: incremented per new confirmable message).
+    mutating func takeMessageID() -> UInt16 {
+        let id = nextMessageID
+        nextMessageID &+= 1
+        return id
+    }
+
+    /// The initial retransmission timeout, drawn from [ACK_TIMEOUT, ACK_TIMEOUT ×
+    /// ACK_RANDOM_FACTOR] (RFC 7252 §4.2).
+    mutating func initialTimeoutMilliseconds() -> UInt64 {
+        let parameters = configuration.transmission
+        let ackTimeout = UInt64(parameters.ackTimeoutMilliseconds)
+        let spread = DeviceArithmetic.divide(ackTimeout &* UInt64(parameters.ackRandomFactorPerMille &- 1000), by: 1000)
+        let jitter = DeviceArithmetic.scale(random32(), below: UInt32(truncatingIfNeeded: min(spread, 0xFFFF_FFFE)) &+ 1)
+        return ackTimeout &+ UInt64(jitter)
+    }
+
+    /// `now` plus `milliseconds`, saturating.
+    static func deadline(_ now: UInt64, plus milliseconds: UInt64) -> UInt64 {
+        DeviceArithmetic.adding(now, milliseconds)
+    }
+}

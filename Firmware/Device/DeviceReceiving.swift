@@ -1,0 +1,69 @@
+import RampartProtocol
+
+extension Device {
+    /// Takes one received datagram (one CoAP message). Anything that is not the answer to
+    /// the request in flight is counted and dropped; nothing a peer sends can trap.
+    public mutating func receive(_ datagram: Span<UInt8>, nowMilliseconds now: UInt64) {
+        let message: CoAPMessage
+        do throws(CoAPError) {
+            message = try CoAPMessage(parsing: datagram)
+        } catch {
+            counters.unmatchedDatagrams &+= 1
+            return
+        }
+        switch exchange.match(message) {
+        case .unrelated:
+            counters.unmatchedDatagrams &+= 1
+        case .emptyAcknowledgement:
+            exchange.acknowledge(now: now,
+                                 separateResponseTimeoutMilliseconds: configuration.transmission.separateResponseTimeoutMilliseconds)
+        case .reset:
+            exchangeFailed(now: now)
+        case .response:
+            // A separate response in a CON needs our empty ACK (RFC 7252 §5.2.2).
+            if message.type == .confirmable { pendingEmptyAcknowledgement = message.messageID }
+            if exchange.transmissions == 1 {
+                counters.lastRoundTripMilliseconds = UInt32(truncatingIfNeeded: min(now &- exchange.firstSentAt, 0xFFFF_FFFF))
+            }
+            let purpose = exchange.purpose
+            exchange.finish()
+            switch purpose {
+            case .message1: handleMessage1Response(message, now: now)
+            case .message3: handleMessage3Response(message, now: now)
+            case .telemetry: handleTelemetryResponse(message, now: now)
+            case .none: break
+            }
+        }
+    }
+
+    /// Whether `datagram` answers the request in flight (its Message ID or token): lets a
+    /// transport that several devices share hand each datagram to the device it is for.
+    public func isExpecting(_ datagram: Span<UInt8>) -> Bool {
+        do throws(CoAPError) {
+            let message = try CoAPMessage(parsing: datagram)
+            switch exchange.match(message) {
+            case .unrelated: return false
+            case .emptyAcknowledgement, .reset, .response: return true
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// No answer (MAX_RETRANSMIT retransmissions timed out, the separate response never
+    /// came) or an RST: a handshake backs off and starts again; a reading is lost.
+    mutating func exchangeFailed(now: UInt64) {
+        let purpose = exchange.purpose
+        exchange.finish()
+        counters.exchangeTimeouts &+= 1
+        switch purpose {
+        case .message1, .message3:
+            failHandshake(now: now, backOff: configuration.handshakeBackOff)
+        case .telemetry:
+            telemetryBinding = nil
+            noteOutcome(failed: true)
+        case .none:
+            break
+        }
+    }
+}
