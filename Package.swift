@@ -130,6 +130,7 @@ let package = Package(
                           dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto", "RampartEDHOCTools",
                                          "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
                                          "RampartGatewayBench",
+                                         .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "HostTools/CLI"),
 
@@ -155,7 +156,7 @@ let package = Package(
                     path: "Tests/DeviceTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "GatewayServerTests",
                     dependencies: ["RampartGatewayServer", "RampartGateway", "RampartRegistry", "RampartSimulator",
-                                   "RampartDevice", "RampartProtocol", "RampartHostCrypto",
+                                   "RampartDevice", "RampartProtocol", "RampartHostCrypto", "RampartGatewayBench",
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     path: "Tests/GatewayServerTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),

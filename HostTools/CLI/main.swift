@@ -12,7 +12,9 @@ struct Rampart: AsyncParsableCommand {
             sessions and actions, and a detector that re-keys or quarantines a suspicious device \
             within seconds while every other device keeps running.
             """,
-        subcommands: [QEMUCommand.self, BenchCommand.self, EDHOCCommand.self])
+        subcommands: [QEMUCommand.self, BenchCommand.self, EDHOCCommand.self, GatewayCommand.self, ActionCommand.self,
+                      DevicesCommand.self,
+                      SimCommand.self])
 }
 
 /// Top-level code would pick `ParsableCommand`'s synchronous `main()`; an async function
