@@ -168,12 +168,17 @@ let package = Package(
 // One executable `fuzz-<folder, lower case>` per folder of Fuzz/. A plain build gives a program
 // that explains itself and exits 2; scripts/fuzz.sh (`make fuzz`) builds them with
 // `-sanitize=fuzzer,address -D FUZZING` and runs them. Adding a target: see scripts/fuzz.sh.
-let fuzzTargetFolders = ["CBOR", "Framing", "CoAP", "EDHOC"]
+let fuzzTargetFolders = ["CBOR", "Framing", "CoAP", "EDHOC", "Gateway"]
+/// What a target needs beyond the protocol core.
+let fuzzTargetExtras: [String: [Target.Dependency]] = [
+    "Gateway": ["RampartGateway", "RampartHostCrypto", .product(name: "Logging", package: "swift-log")],
+]
 if !isFirmwareBuild {
     package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
     for folder in fuzzTargetFolders {
         package.targets.append(.executableTarget(
-            name: "fuzz-" + folder.lowercased(), dependencies: ["FuzzSupport", "RampartProtocol", "RampartCrypto"],
+            name: "fuzz-" + folder.lowercased(),
+            dependencies: ["FuzzSupport", "RampartProtocol", "RampartCrypto"] + (fuzzTargetExtras[folder] ?? []),
             path: "Fuzz/" + folder, exclude: ["seeds"], swiftSettings: protocolSwift))
     }
 }
