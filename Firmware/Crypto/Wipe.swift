@@ -1,18 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Overwrites secret material with zeros in a way the optimiser does not remove.
 ///
-/// The store goes through an opaque, unoptimised function so that dead-store elimination
-/// cannot prove the zeros are never read (the role of `memzero_explicit` in WireGuard).
+/// On Linux hosts this is glibc's `explicit_bzero`, which exists for exactly this (the role of
+/// `memzero_explicit` in WireGuard). On the boards the store goes through an opaque,
+/// unoptimised function so that dead-store elimination cannot prove the zeros are never read.
+#if canImport(Glibc)
+@inline(never)
+public func secureZero(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    explicit_bzero(base, buffer.count)
+}
+#else
 @inline(never)
 @_optimize(none)
 public func secureZero(_ buffer: UnsafeMutableRawBufferPointer) {
     guard let base = buffer.baseAddress else { return }
     let bytes = base.assumingMemoryBound(to: UInt8.self)
+    let count = buffer.count
     var i = 0
-    while i < buffer.count {
+    while i < count {
         bytes[i] = 0
         i += 1
     }
 }
+#endif
 
 extension InlineArray where Element: BitwiseCopyable {
     /// Zeroes every element in place (see `secureZero`): keys, and curve workspaces.
