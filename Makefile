@@ -7,6 +7,7 @@
 #   make selftest-images          → every image the tests use, for every board
 #   make bench-firmware           → instruction counts, stack and flash under QEMU icount (JSON)
 #   make bench-handshake          → an EDHOC Initiator's handshake: instructions, bytes, flash, RAM (JSON)
+#   make bench-gateway            → the gateway engine: handshakes/s, OSCORE requests/s, memory, flood (JSON)
 #   make no-allocations           → the no-heap proof (-no-allocations; see README)
 #   make host                     → the `rampart` command-line tool (.build/release/rampart)
 #   make fuzz [FUZZ_SECONDS=30]   → libFuzzer run of each parser's fuzz target (scripts/fuzz.sh)
@@ -29,6 +30,10 @@ SPM_SCRATCH := $(FW_BUILD)/$(BOARD)/spm
 OBJCOPY := $(shell dirname $$(command -v swift))/llvm-objcopy
 SWIFT_FW = RAMPART_FIRMWARE=1 swift build -c release --triple $(triple_$(BOARD)) --toolset boards/$(BOARD)/toolset.json \
            --scratch-path $(SPM_SCRATCH)
+
+.PHONY: bench-gateway
+bench-gateway: host
+	.build/release/rampart bench gateway --json
 
 .PHONY: help firmware selftest selftest-image selftest-images bench-image bench-firmware bench-handshake test demo setup check-board no-allocations host
 
