@@ -31,10 +31,10 @@ run_group() {
         exit 1
     fi
 }
-SOLO="FirmwareTests|LifecycleTests|EndToEnd|SimulatorTests"
+SOLO="FirmwareTests|LifecycleTests|EndToEnd|SimulatorTests|BenchmarkSmoke"
 run_group "firmware images on QEMU boards" --filter FirmwareTests
 run_group "gateway start and shutdown (port reuse)" --filter LifecycleTests
-run_group "end to end: simulated fleets, gateway, pty" --filter "EndToEnd|SimulatorTests"
+run_group "end to end: simulated fleets, gateway, pty; the gateway benchmark's smoke run" --filter "EndToEnd|SimulatorTests|BenchmarkSmoke"
 run_group "everything else" --skip "$SOLO"
 
 step "fuzz: every parser (CBOR, framing, CoAP/OSCORE, EDHOC) for 15 s each; longer: make fuzz FUZZ_SECONDS=3600"
