@@ -37,5 +37,5 @@ run_group "gateway start and shutdown (port reuse)" --filter LifecycleTests
 run_group "end to end: simulated fleets, gateway, pty; the gateway benchmark's smoke run" --filter "EndToEnd|SimulatorTests|BenchmarkSmoke"
 run_group "everything else" --skip "$SOLO"
 
-step "fuzz: every parser (CBOR, framing, CoAP/OSCORE, EDHOC) for 15 s each; longer: make fuzz FUZZ_SECONDS=3600"
+step "fuzz: every parser (CBOR, framing, CoAP/OSCORE, EDHOC) and the gateway engine for 15 s each; longer: make fuzz FUZZ_SECONDS=3600"
 scripts/fuzz.sh 15
