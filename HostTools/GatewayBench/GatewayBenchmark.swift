@@ -49,15 +49,19 @@ public enum GatewayBenchmark {
         var report: Report = []
         let crypto = try HostCrypto()
 
+        // The references are measured before and after the handshakes and the faster of the
+        // two is kept: a machine that sped up or slowed down mid-run cannot flatter the ratios.
         progress("crypto reference: X25519 and P-256 ECDH operations per second on one core")
-        let x25519PerSecond = try cryptoOpsPerSecond(crypto, suite: .suite0)
-        let p256PerSecond = try cryptoOpsPerSecond(crypto, suite: .suite2)
-        report.append(("x25519_ops_per_s", x25519PerSecond))
-        report.append(("p256_ops_per_s", p256PerSecond))
+        var x25519PerSecond = try cryptoOpsPerSecond(crypto, suite: .suite0)
+        var p256PerSecond = try cryptoOpsPerSecond(crypto, suite: .suite2)
 
         progress("handshakes: \(options.suite0Handshakes) with suite 0, \(options.suite2Handshakes) with suite 2 (Responder CPU time only)")
         let suite0 = try handshakesPerSecond(suite: .suite0, count: options.suite0Handshakes)
         let suite2 = try handshakesPerSecond(suite: .suite2, count: options.suite2Handshakes)
+        x25519PerSecond = max(x25519PerSecond, try cryptoOpsPerSecond(crypto, suite: .suite0))
+        p256PerSecond = max(p256PerSecond, try cryptoOpsPerSecond(crypto, suite: .suite2))
+        report.append(("x25519_ops_per_s", x25519PerSecond))
+        report.append(("p256_ops_per_s", p256PerSecond))
         report.append(("handshakes_per_s_suite0", suite0))
         report.append(("handshakes_per_s_suite2", suite2))
         report.append(("suite0_ratio_to_x25519_ops_over_4", suite0 / (x25519PerSecond / 4)))
