@@ -15,8 +15,9 @@ struct GatewayBenchCommand: ParsableCommand {
               handshakes_per_s_suite0|2           Responder CPU time per full handshake (the \
             device side runs on the same thread but is not counted)
               suite0_ratio_to_x25519_ops_over_4    target >= 0.75 (the Responder does four DH operations)
-              lakers_ratio                        suite 2 over lakers-python's Responder (target >= 3; \
-            needs .venv from scripts/setup.sh)
+              lakers_ratio                        suite 2 over lakers-python's Responder CPU time \
+            (target >= 3; needs .venv from scripts/setup.sh); lakers_full_handshake_ratio compares with \
+            lakers' full handshake (both roles), the issue's 1.25 ms anchor
               oscore_requests_per_s, oscore_p99_ms 10,000 connected devices, 2 threads, requests \
             protected in advance
               bytes_per_session                   RSS growth per session over 1,000,000 sessions
