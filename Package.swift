@@ -131,6 +131,7 @@ let package = Package(
                                          "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
                                          "RampartGatewayBench",
                                          .product(name: "Logging", package: "swift-log"),
+                                         .product(name: "NIOCore", package: "swift-nio"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "HostTools/CLI"),
 

@@ -110,7 +110,7 @@ public enum GatewayBenchmark {
     }
 
     /// An engine with fresh keys and `devices` registered, its limits opened up unless given.
-    static func engine(devices: [ClientIdentity], limits: GatewayConfiguration.EngineLimits? = nil) throws
+    public static func engine(devices: [ClientIdentity], limits: GatewayConfiguration.EngineLimits? = nil) throws
         -> (GatewayEngine, [Int32: [UInt8]]) {
         let crypto = try HostCrypto()
         let keys = [try ClientIdentity.make(suite: .suite0, kid: [0x0A], crypto: crypto),
@@ -335,11 +335,11 @@ public enum GatewayBenchmark {
     }
 
     /// A kid `prefix ‖ index` (3 bytes of index).
-    static func kid(_ prefix: UInt8, _ index: Int) -> [UInt8] {
+    public static func kid(_ prefix: UInt8, _ index: Int) -> [UInt8] {
         [prefix, UInt8(index >> 16 & 0xFF), UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)]
     }
 
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
     }
