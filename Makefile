@@ -7,7 +7,7 @@
 #   make selftest-images          → every image the tests use, for every board
 #   make bench-firmware           → instruction counts, stack and flash under QEMU icount (JSON)
 #   make bench-handshake          → an EDHOC Initiator's handshake: instructions, bytes, flash, RAM (JSON)
-#   make bench-gateway            → the gateway engine: handshakes/s, OSCORE requests/s, memory, flood (JSON)
+#   make bench-gateway            → the gateway: handshakes/s, OSCORE requests/s (engine and UDP), memory, flood (JSON)
 #   make no-allocations           → the no-heap proof (-no-allocations; see README)
 #   make host                     → the `rampart` command-line tool (.build/release/rampart)
 #   make fuzz [FUZZ_SECONDS=30]   → libFuzzer run of each parser's fuzz target (scripts/fuzz.sh)
@@ -34,6 +34,7 @@ SWIFT_FW = RAMPART_FIRMWARE=1 swift build -c release --triple $(triple_$(BOARD))
 .PHONY: bench-gateway
 bench-gateway: host
 	.build/release/rampart bench gateway --json
+	.build/release/rampart bench gateway-udp --json
 
 .PHONY: help firmware selftest selftest-image selftest-images bench-image bench-firmware bench-handshake test demo setup check-board no-allocations host
 
