@@ -2,48 +2,17 @@ import Foundation
 import Logging
 import RampartCrypto
 import RampartGateway
+import RampartGatewayBench
 import RampartHostCrypto
 import RampartProtocol
 import Synchronization
 import Testing
 
-/// Keys and CCS credentials made fresh for a test.
-struct TestIdentity {
-    var privateKey: Bytes32
-    let credential: [UInt8]
-    let kid: [UInt8]
-    let suite: EDHOCCipherSuite
+/// A device's or the gateway's keys for a test: `ClientIdentity` (RampartGatewayBench), plus
+/// the static key the protocol API wants.
+typealias TestIdentity = ClientIdentity
 
-    static func make(suite: EDHOCCipherSuite, kid: [UInt8], crypto: HostCrypto) throws -> TestIdentity {
-        var random = crypto
-        var key = Bytes32(repeating: 0)
-        var x = Bytes32(repeating: 0)
-        var y: Bytes32? = nil
-        while true {
-            var span = key.mutableSpan
-            random.fillRandom(&span)
-            if suite == .suite0 { x = crypto.x25519PublicKey(privateKey: key); break }
-            if let point = try? crypto.p256PublicKey(privateKey: key) { x = point.x; y = point.y; break }
-        }
-        var buffer = [UInt8](repeating: 0, count: 160)
-        var count = 0
-        do {
-            var writer = ByteWriter(buffer.mutableSpan)
-            let subject = Array("test-device".utf8)
-            try EDHOCCredential.writeCCS(suite: suite, subject: subject.span, keyID: kid.span, x: x, y: y, into: &writer)
-            count = writer.count
-        }
-        return TestIdentity(privateKey: key, credential: Array(buffer[0..<count]), kid: kid, suite: suite)
-    }
-
-    var keyMaterial: GatewayKeyMaterial {
-        GatewayKeyMaterial(suite: suite.rawValue, privateKey: (0..<32).map { privateKey[$0] }, credential: credential)
-    }
-
-    var record: DeviceRecord {
-        DeviceRecord(kid: kid, credential: credential, suites: [suite.rawValue])
-    }
-
+extension ClientIdentity {
     func staticKey(_ crypto: HostCrypto) throws -> EDHOCStaticKey {
         try EDHOCStaticKey(crypto: crypto, privateKey: privateKey, credential: EDHOCCredential(ccs: credential.span))
     }
