@@ -53,27 +53,17 @@ enum CoAPReply {
                       messageID: UInt16) -> [UInt8]? {
         let (type, id) = header(for: request, messageID: messageID)
         let token = request.token
-        if message.isEmpty {
-            return write { (w: inout ByteWriter) throws(CoAPError) in
+        return write { (w: inout ByteWriter) throws(CoAPError) in
+            if message.isEmpty {
+                // The answer to message_3 without message_4: no payload, no Content-Format.
                 var builder = CoAPMessageBuilder()
                 try builder.header(type: type, code: code, messageID: id, token: token, into: &w)
                 try builder.payload(Span(), into: &w)
-            }
-        }
-        var bytes = [UInt8](repeating: 0, count: capacity)
-        var written = 0
-        do {
-            var writer = ByteWriter(bytes.mutableSpan)
-            do throws(CoAPError) {
+            } else {
                 try EDHOCOverCoAP.writeResponse(type: type, code: code, messageID: id, token: token,
-                                                message: message, into: &writer)
-            } catch {
-                return nil
+                                                message: message, into: &w)
             }
-            written = writer.count
         }
-        bytes.removeSubrange(written...)
-        return bytes
     }
 
     /// 4.01 with an Echo option and no payload (RFC 9175 §2.3): "repeat with this value".

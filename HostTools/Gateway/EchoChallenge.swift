@@ -35,8 +35,7 @@ struct EchoChallenge: Sendable {
 
     func isValid(_ value: Span<UInt8>, for source: PeerAddress, now: Double) -> Bool {
         guard value.count == Self.valueLength else { return false }
-        var issuedBytes = [UInt8]()
-        for i in 0..<4 { issuedBytes.append(value[i]) }
+        let issuedBytes = [value[0], value[1], value[2], value[3]]
         let issued = Double(UInt32(issuedBytes[0]) << 24 | UInt32(issuedBytes[1]) << 16
                             | UInt32(issuedBytes[2]) << 8 | UInt32(issuedBytes[3]))
         guard issued <= now.rounded(.down), now - issued <= lifetime else { return false }

@@ -152,36 +152,33 @@ extension GatewayEngine {
         default: failure = .malformed
         }
         publish(.handshakeFailed(kid: kid, source: source, failure: failure))
-        var bytes = [UInt8](repeating: 0, count: 64)
-        var written = 0
-        do {
-            var writer = ByteWriter(bytes.mutableSpan)
-            do throws(ProtocolBufferError) {
-                switch failure {
-                case .unsupportedSuite: try EDHOCErrorMessage.writeWrongSelectedCipherSuite(supportedSuites, into: &writer)
-                case .unknownCredential: try EDHOCErrorMessage.writeUnknownCredential(into: &writer)
-                case .authenticationFailed: try EDHOCErrorMessage.writeUnspecified("authentication failed", into: &writer)
-                case .invalidPublicKey: try EDHOCErrorMessage.writeUnspecified("invalid public key", into: &writer)
-                default: try EDHOCErrorMessage.writeUnspecified("malformed message", into: &writer)
-                }
-            } catch {
-                return nil
+        let suitesR = supportedSuites
+        return edhocErrorResponse(request) { (writer: inout ByteWriter) throws(ProtocolBufferError) in
+            switch failure {
+            case .unsupportedSuite: try EDHOCErrorMessage.writeWrongSelectedCipherSuite(suitesR, into: &writer)
+            case .unknownCredential: try EDHOCErrorMessage.writeUnknownCredential(into: &writer)
+            case .authenticationFailed: try EDHOCErrorMessage.writeUnspecified("authentication failed", into: &writer)
+            case .invalidPublicKey: try EDHOCErrorMessage.writeUnspecified("invalid public key", into: &writer)
+            default: try EDHOCErrorMessage.writeUnspecified("malformed message", into: &writer)
             }
-            written = writer.count
         }
-        bytes.removeSubrange(written...)
-        return CoAPReply.edhoc(responseTo: request, code: .badRequest, message: bytes.span, messageID: freshMessageID())
     }
 
     /// An EDHOC error message `( 1, diagnostic )` in a 4.00 response.
     func edhocError(_ request: borrowing CoAPMessage, _ diagnostic: StaticString) -> [UInt8]? {
+        edhocErrorResponse(request) { (writer: inout ByteWriter) throws(ProtocolBufferError) in
+            try EDHOCErrorMessage.writeUnspecified(diagnostic, into: &writer)
+        }
+    }
+
+    /// The EDHOC error message `write` produces, in a 4.00 response (RFC 9528 Appendix A.2.3).
+    private func edhocErrorResponse(_ request: borrowing CoAPMessage,
+                                    _ write: (inout ByteWriter) throws(ProtocolBufferError) -> Void) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: 64)
         var written = 0
         do {
             var writer = ByteWriter(bytes.mutableSpan)
-            do throws(ProtocolBufferError) { try EDHOCErrorMessage.writeUnspecified(diagnostic, into: &writer) } catch {
-                return nil
-            }
+            do throws(ProtocolBufferError) { try write(&writer) } catch { return nil }
             written = writer.count
         }
         bytes.removeSubrange(written...)

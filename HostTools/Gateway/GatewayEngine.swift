@@ -67,11 +67,6 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
                                                    burst: max(1, configuration.perSourceHandshakesPerSecond * 2))
     }
 
-    /// The gateway's CRED_R for `suite` (what devices are provisioned with).
-    public func credential(suite: Int32) -> [UInt8]? {
-        staticKeys[suite].map { [UInt8](copying: $0.key.credential.bytes.span) }
-    }
-
     // MARK: DatagramService
 
     public func handle(_ datagram: [UInt8], from source: PeerAddress) -> [UInt8]? {

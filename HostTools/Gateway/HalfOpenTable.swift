@@ -94,10 +94,6 @@ final class HalfOpenTable: Sendable {
         }
     }
 
-    func contains(_ recipientID: UInt32) -> Bool {
-        table.withLock { $0.byRecipientID[recipientID] != nil }
-    }
-
     /// Removes handshakes created before `cutoff`; returns them (their states abort on release).
     func expire(before cutoff: Double) -> [HalfOpenHandshake] {
         table.withLock { t in

@@ -34,10 +34,8 @@ final class SessionTable: Sendable {
         }
     }
 
-    /// Installs `session`, replacing (and returning the kid-index entry of) the device's
-    /// previous session, which is dropped.
-    @discardableResult
-    func install(_ session: Session) -> Bool {
+    /// Installs `session`; the device's previous session, if any, is dropped.
+    func install(_ session: Session) {
         let previous = byKid.withLock { index -> UInt32? in
             defer { index[session.kid] = session.recipientID }
             return index[session.kid]
@@ -45,9 +43,8 @@ final class SessionTable: Sendable {
         shard(session.recipientID).sessions.withLock { $0[session.recipientID] = session }
         total.add(1, ordering: .relaxed)
         if let previous, previous != session.recipientID {
-            return removeSession(previous) != nil
+            _ = removeSession(previous)
         }
-        return false
     }
 
     /// Drops the device's session; returns it (already removed) or nil if it had none.

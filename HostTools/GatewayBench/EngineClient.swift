@@ -154,7 +154,9 @@ public struct EngineClient {
         return Array(out[0..<outCount])
     }
 
-    static func edhocRequest(messageID: UInt16, prefix: [UInt8], message: [UInt8], echo: [UInt8]?) throws -> [UInt8] {
+    /// A confirmable `POST /.well-known/edhoc` carrying `prefix ‖ message` (RFC 9528 Appendix A.2),
+    /// with the Echo option when given; the token is the Message ID.
+    public static func edhocRequest(messageID: UInt16, prefix: [UInt8], message: [UInt8], echo: [UInt8]?) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 512)
         var count = 0
         do {

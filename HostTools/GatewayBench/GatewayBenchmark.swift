@@ -258,13 +258,12 @@ public enum GatewayBenchmark {
         let (engine, credentials) = try engine(devices: identities, limits: GatewayConfiguration.EngineLimits())
         // A pool of distinct message_1s (the flooder's own key generation is not the gateway's cost).
         var pool: [[UInt8]] = []
-        for i in 0..<256 {
+        for _ in 0..<256 {
             let flooder = try ClientIdentity.make(suite: .suite0, kid: [0xFF], crypto: crypto)
             var client = try EngineClient(identity: flooder, gatewayCredential: credentials[0]!)
             var captured: [UInt8] = []
             _ = try? client.handshake { request in captured = request; return nil }
             pool.append(captured)
-            _ = i
         }
         let floodPool = pool
         let fleet = identities

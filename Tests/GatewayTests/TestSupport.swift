@@ -113,21 +113,7 @@ struct TestDevice {
     }
 
     static func edhocRequest(messageID: UInt16, prefix: [UInt8], message: [UInt8], echo: [UInt8]? = nil) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 512)
-        var count = 0
-        do {
-            var w = ByteWriter(out.mutableSpan)
-            var builder = CoAPMessageBuilder()
-            let token: [UInt8] = [0xEE, UInt8(messageID & 0xFF)]
-            try builder.header(type: .confirmable, code: .post, messageID: messageID, token: token.span, into: &w)
-            try builder.option(.uriPath, ".well-known", into: &w)
-            try builder.option(.uriPath, "edhoc", into: &w)
-            try builder.option(.contentFormat, uint: 65, into: &w)
-            if let echo { try builder.option(.echo, echo.span, into: &w) }
-            try builder.payload(prefix.span, message.span, into: &w)
-            count = w.count
-        }
-        return Array(out[0..<count])
+        try EngineClient.edhocRequest(messageID: messageID, prefix: prefix, message: message, echo: echo)
     }
 
     /// Runs message_1 → message_3 against `engine` and returns the OSCORE client context.
