@@ -36,7 +36,7 @@ bench-gateway: host
 	.build/release/rampart bench gateway --json
 	.build/release/rampart bench gateway-udp --json
 
-.PHONY: help firmware selftest selftest-image selftest-images bench-image bench-firmware bench-handshake test demo setup check-board no-allocations host
+.PHONY: help firmware selftest selftest-image echo-image selftest-images bench-image bench-firmware bench-handshake test demo setup check-board no-allocations host
 
 help:
 	@sed -n '/^#/!q; s/^# \{0,1\}//p' Makefile
@@ -65,6 +65,10 @@ firmware: check-board no-allocations
 selftest-image: check-board
 	$(call image,rampart-selftest,selftest)
 
+# The board check (echo, fault, boot counter) the rig's and board-support tests boot.
+echo-image: check-board
+	$(call image,rampart-echo,echo)
+
 bench-image: check-board
 	$(call image,rampart-bench,bench)
 
@@ -74,7 +78,7 @@ selftest: selftest-image host
 # Every image the tests boot or inspect.
 selftest-images:
 	@for b in $(ALL_BOARDS); do $(MAKE) --no-print-directory firmware BOARD=$$b || exit 1; done
-	@for b in $(QEMU_BOARDS); do $(MAKE) --no-print-directory selftest-image BOARD=$$b || exit 1; done
+	@for b in $(QEMU_BOARDS); do $(MAKE) --no-print-directory selftest-image echo-image BOARD=$$b || exit 1; done
 
 # Proof of no heap use: the firmware's Swift modules compiled with -no-allocations. On 32-bit
 # targets this Swift 6.3.1 toolchain reports a false positive from inside the standard

@@ -23,6 +23,7 @@ let package = Package(
     products: [
         .executable(name: "rampart", targets: ["rampart"]),
         .executable(name: "rampart-firmware", targets: ["rampart-firmware"]),
+        .executable(name: "rampart-echo", targets: ["rampart-echo"]),
         .executable(name: "rampart-selftest", targets: ["rampart-selftest"]),
         .executable(name: "rampart-bench", targets: ["rampart-bench"]),
         .library(name: "RampartCrypto", targets: ["RampartCrypto"]),
@@ -51,7 +52,8 @@ let package = Package(
         .target(name: "RampartPlatform", dependencies: ["RampartCrypto"], path: "Firmware/Platform",
                 swiftSettings: sizeOptimised),
         // The device application's state machine: the boards' and `rampart sim`'s.
-        .target(name: "RampartDevice", dependencies: ["RampartCrypto", "RampartProtocol"], path: "Firmware/Device",
+        .target(name: "RampartDevice", dependencies: ["RampartCrypto", "RampartProtocol", "RampartPlatform"],
+                path: "Firmware/Device",
                 swiftSettings: protocolSwift),
         .target(name: "RampartSelfTest", dependencies: ["RampartCrypto", "RampartProtocol", "RampartPlatform"],
                 path: "Firmware/SelfTest", swiftSettings: sizeOptimised),
@@ -70,8 +72,12 @@ let package = Package(
 
         // Firmware images (one per purpose; the board is chosen by the toolset).
         .executableTarget(name: "rampart-firmware",
-                          dependencies: ["RampartCrypto", "RampartPlatform", "BoardRuntime", "BoardSelection"],
+                          dependencies: ["RampartDevice", "RampartProtocol", "RampartCrypto", "RampartPlatform",
+                                         "BoardRuntime", "BoardCommon", "BoardSelection"],
                           path: "Firmware/Images/App", swiftSettings: firmwareSwift),
+        .executableTarget(name: "rampart-echo",
+                          dependencies: ["RampartPlatform", "BoardRuntime", "BoardSelection"],
+                          path: "Firmware/Images/Echo", swiftSettings: firmwareSwift),
         .executableTarget(name: "rampart-selftest",
                           dependencies: ["RampartSelfTest", "RampartPlatform", "BoardRuntime", "BoardSelection"],
                           path: "Firmware/Images/SelfTest", swiftSettings: firmwareSwift),
@@ -126,10 +132,20 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio")],
                 path: "HostTools/Simulator", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        // libudev (systemd): finding boards among the serial ports, and watching for new ones.
+        .systemLibrary(name: "CUdev", path: "HostTools/CUdev", pkgConfig: "libudev",
+                       providers: [.apt(["libudev-dev"])]),
+        // `rampart provision`: the host side of docs/provisioning.md over a board's serial
+        // port, board discovery through udev, registration in the gateway's registry.
+        .target(name: "RampartProvisioning",
+                dependencies: ["RampartDevice", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "RampartGateway",
+                               "RampartRegistry", "RampartGatewayServer", "CUdev"],
+                path: "HostTools/Provisioning", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .executableTarget(name: "rampart",
                           dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto", "RampartEDHOCTools",
                                          "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
                                          "RampartGatewayBench",
+                                         "RampartProvisioning",
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "NIOCore", package: "swift-nio"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -152,7 +168,7 @@ let package = Package(
                     path: "Tests/RegistryTests"),
         .testTarget(name: "DeviceTests",
                     dependencies: ["RampartDevice", "RampartProtocol", "RampartCrypto", "RampartHostCrypto",
-                                   "RampartSimulator", "RampartGateway",
+                                   "RampartPlatform", "RampartSimulator", "RampartGateway",
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     path: "Tests/DeviceTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
@@ -163,6 +179,15 @@ let package = Package(
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     path: "Tests/GatewayServerTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "FirmwareTests", dependencies: ["QEMURig", "FirmwareMetrics"], path: "Tests/FirmwareTests"),
+        // The device firmware on QEMU boards, provisioned by `rampart provision` and served by the gateway.
+        .testTarget(name: "BoardEndToEndTests",
+                    dependencies: ["QEMURig", "RampartGateway", "RampartGatewayServer", "RampartRegistry", "RampartHostCrypto",
+                                   .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/BoardEndToEndTests"),
+        .testTarget(name: "ProvisioningTests",
+                    dependencies: ["RampartProvisioning", "RampartDevice", "RampartPlatform", "RampartProtocol",
+                                   "RampartCrypto", "RampartHostCrypto", "RampartGateway", "RampartRegistry"],
+                    path: "Tests/ProvisioningTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
     ]
 )
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults, at the foundation stage: build the firmware for every
-# board, run the crypto self-test on each QEMU board, boot the application on a Cortex-M4 and
-# a Cortex-M0 board and talk to it over its UART (including a reboot that shows the flash
-# page store persisting), then measure the device crypto under QEMU's instruction counter.
-# Then the gateway: a simulated fleet (the device state machine on the host) connects over
-# UDP with both cipher suites while one device is quarantined and released.
-# Later stages add the ledger and the attack lab.
+# The main job on embedded defaults: build the firmware for every board, run the crypto
+# self-test on each QEMU board and measure the device code under QEMU's instruction counter;
+# then a gateway on embedded defaults (SQLite registry, keys in its data directory) serving
+# two QEMU boards — a Cortex-M4 (mps2-an386) and a Cortex-M0 (microbit) running the device
+# firmware over their UARTs — and 50 simulated devices over UDP. The boards are provisioned
+# by `rampart provision` (keys born on the boards), run EDHOC and send OSCORE telemetry; one
+# is forced to re-key, the other quarantined and released. The boards' and the gateway's logs
+# make the timeline. Later stages add the ledger and the attack lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,47 +22,83 @@ for board in mps2-an386 mps2-an385 microbit; do
     "$rampart" qemu run --board "$board" --elf ".build/firmware/$board/selftest.elf" --timeout 300
 done
 
-state=$(mktemp -d)
-trap 'rm -rf "$state"' EXIT
-for board in mps2-an386 microbit; do
-    for boot in 1 2; do
-        say "application on $board, boot $boot: UART line protocol, boot counter in the flash page"
-        { sleep 3; printf 'hello from the host\n'; sleep 1; printf '!exit\n'; sleep 2; } |
-            "$rampart" qemu run --board "$board" --elf ".build/firmware/$board/rampart.elf" \
-                --state-dir "$state/$board" --timeout 30
-    done
-done
-
-say "device crypto under QEMU -icount (instructions, stack, flash): make bench-firmware"
+say "device code under QEMU -icount (instructions, stack, flash): make bench-firmware"
 make --no-print-directory bench-firmware
 
-say "gateway: EDHOC Responder + OSCORE endpoint on 127.0.0.1:15683 (data directory $state/gateway)"
-gateway_log="$state/gateway.log"
-"$rampart" gateway run --data-dir "$state/gateway" --udp 127.0.0.1:15683 --admin 127.0.0.1:15690 \
-    --metrics 127.0.0.1:19464 >"$gateway_log" 2>&1 &
-gateway_pid=$!
-trap 'kill -TERM $gateway_pid 2>/dev/null || true; wait $gateway_pid 2>/dev/null || true; rm -rf "$state"' EXIT
-for _ in $(seq 50); do [[ -f "$state/gateway/admin.token" ]] && break; sleep 0.2; done
-"$rampart" gateway credential --data-dir "$state/gateway" --suite 0
+state=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$state"
+}
+trap cleanup EXIT
+gateway_dir="$state/gateway"
 
-say "200 simulated devices with suite 0 and 50 with suite 2, 12 s, one reading per second each"
-"$rampart" sim --gateway 127.0.0.1:15683 --register-into "$state/gateway" --devices 200 --suite 0 --rate 1 \
-    --duration 12 --seed 1 --json >"$state/sim0.json" &
-sim0=$!
-"$rampart" sim --gateway 127.0.0.1:15683 --register-into "$state/gateway" --devices 50 --suite 2 --rate 1 \
-    --duration 12 --seed 2 --json >"$state/sim2.json" &
-sim2=$!
-sleep 4
-suspect=$("$rampart" devices list --data-dir "$state/gateway" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["kid"])')
-say "quarantine $suspect (its session ends, EDHOC is refused, it backs off), then release it"
-"$rampart" action quarantine "$suspect" --reason "demo: suspicious" --admin 127.0.0.1:15690 --data-dir "$state/gateway"
+# Each board's log lines (its semihosting console) are prefixed with its name.
+boot_board() {
+    local board=$1
+    mkdir -p "$state/$board"
+    "$rampart" qemu run --board "$board" --serial pty --state-dir "$state/$board" \
+        --elf ".build/firmware/$board/rampart.elf" >"$state/$board.pty" \
+        2> >(grep --line-buffered 'rampart:' | sed -u "s/^/[$board] /") &
+    pids+=($!)
+}
+say "two boards in QEMU, unprovisioned: they generate their keys when asked"
+boot_board mps2-an386
+boot_board microbit
+for board in mps2-an386 microbit; do
+    for _ in $(seq 100); do [[ -s "$state/$board.pty" ]] && break; sleep 0.1; done
+done
+pty_m4=$(cat "$state/mps2-an386.pty")
+pty_m0=$(cat "$state/microbit.pty")
+sleep 1
+
+say "provisioning over the UART: suite 2 (P-256) on the Cortex-M4, suite 0 (X25519) on the Cortex-M0"
+"$rampart" provision --port "$pty_m4" --data-dir "$gateway_dir" --suite 2 --telemetry-interval 1 \
+    --quarantine-backoff 1000,4000 --label "QEMU mps2-an386"
+"$rampart" provision --port "$pty_m0" --data-dir "$gateway_dir" --suite 0 --telemetry-interval 1 \
+    --quarantine-backoff 1000,4000 --label "QEMU microbit"
+kid_m4=$("$rampart" devices list --data-dir "$gateway_dir" --json | python3 -c 'import json,sys; print([d["kid"] for d in json.load(sys.stdin) if "mps2" in d["label"]][0])')
+kid_m0=$("$rampart" devices list --data-dir "$gateway_dir" --json | python3 -c 'import json,sys; print([d["kid"] for d in json.load(sys.stdin) if "microbit" in d["label"]][0])')
+
+say "gateway on embedded defaults: UDP 127.0.0.1:15683 and the two boards' UARTs (its log is prefixed [gateway])"
+"$rampart" gateway run --data-dir "$gateway_dir" --udp 127.0.0.1:15683 --admin 127.0.0.1:15690 \
+    --metrics 127.0.0.1:19464 --serial "$pty_m4" --serial "$pty_m0" --log-level info \
+    2> >(sed -u 's/^/[gateway] /') &
+gateway_pid=$!
+pids+=($gateway_pid)
+for _ in $(seq 50); do [[ -f "$gateway_dir/admin.token" ]] && break; sleep 0.2; done
+token=$(cat "$gateway_dir/admin.token")
+device_state() {
+    curl -s -H "Authorization: Bearer $token" "127.0.0.1:15690/v1/devices/$1"; echo
+}
+
+say "50 simulated devices (suite 0) over UDP for 20 s, one reading per second each"
+"$rampart" sim --gateway 127.0.0.1:15683 --register-into "$gateway_dir" --devices 50 --suite 0 --rate 1 \
+    --duration 20 --seed 1 --json >"$state/sim.json" &
+sim=$!
+sleep 5
+say "what the gateway decrypted from the boards"
+device_state "$kid_m4"
+device_state "$kid_m0"
+
+say "force a re-key of the Cortex-M4 board: its next request gets 4.01 and it runs EDHOC again"
+"$rampart" action force-rekey "$kid_m4" --reason "demo: scheduled key hygiene" --admin 127.0.0.1:15690 --data-dir "$gateway_dir"
 sleep 3
-"$rampart" action release "$suspect" --reason "demo: cleared" --admin 127.0.0.1:15690 --data-dir "$state/gateway"
-wait $sim0 $sim2
-say "what the devices saw"
-cat "$state/sim0.json" "$state/sim2.json"
+device_state "$kid_m4"
+
+say "quarantine the Cortex-M0 board (EDHOC refused, it backs off), then release it"
+"$rampart" action quarantine "$kid_m0" --reason "demo: suspicious" --admin 127.0.0.1:15690 --data-dir "$gateway_dir"
+sleep 4
+"$rampart" action release "$kid_m0" --reason "demo: cleared" --admin 127.0.0.1:15690 --data-dir "$gateway_dir"
+sleep 5
+device_state "$kid_m0"
+
+wait $sim
+say "what the simulated devices saw"
+cat "$state/sim.json"
 say "what the gateway counted (Prometheus)"
 curl -s 127.0.0.1:19464/metrics | grep -E '^rampart_(handshakes|oscore_requests|sessions|actions)' || true
-kill -TERM $gateway_pid; wait $gateway_pid || true
 
-say "done: every board built, self-tests passed, the application answered on its UART, the fleet connected to the gateway"
+say "done: every board built, self-tests passed, two QEMU boards and 50 simulated devices provisioned, connected, re-keyed, quarantined and released"

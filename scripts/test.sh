@@ -31,10 +31,11 @@ run_group() {
         exit 1
     fi
 }
-SOLO="FirmwareTests|LifecycleTests|EndToEnd|SimulatorTests|BenchmarkSmoke"
+SOLO="FirmwareTests|BoardEndToEnd|LifecycleTests|EndToEnd|SimulatorTests|BenchmarkSmoke"
 run_group "firmware images on QEMU boards" --filter FirmwareTests
+run_group "boards end to end: QEMU boards provisioned and served by the gateway" --filter BoardEndToEnd
 run_group "gateway start and shutdown (port reuse)" --filter LifecycleTests
-run_group "end to end: simulated fleets, gateway, pty; the gateway benchmark's smoke run" --filter "EndToEnd|SimulatorTests|BenchmarkSmoke"
+run_group "end to end: simulated fleets, gateway, pty; the gateway benchmark's smoke run" --filter "GatewayServerTests.EndToEnd|SimulatorTests|BenchmarkSmoke"
 run_group "everything else" --skip "$SOLO"
 
 step "fuzz: every parser (CBOR, framing, CoAP/OSCORE, EDHOC) and the gateway engine for 15 s each; longer: make fuzz FUZZ_SECONDS=3600"

@@ -45,7 +45,7 @@ struct ConfirmableExchange {
     /// When to transmit next or, after the last transmission, to give up.
     private(set) var deadline: UInt64 = UInt64.max
     /// An empty ACK came: no more retransmissions, the response comes separately.
-    private var acknowledged = false
+    private(set) var isAcknowledged = false
     /// When the first transmission went out (RTT samples, Karn's rule: only from
     /// exchanges that were not retransmitted).
     private(set) var firstSentAt: UInt64 = 0
@@ -64,7 +64,7 @@ struct ConfirmableExchange {
         transmissions = 0
         timeoutMilliseconds = initialTimeoutMilliseconds
         deadline = now
-        acknowledged = false
+        isAcknowledged = false
     }
 
     /// Ends the exchange (answered, timed out or abandoned); wipes nothing secret — the
@@ -73,7 +73,7 @@ struct ConfirmableExchange {
         purpose = .none
         datagramCount = 0
         deadline = UInt64.max
-        acknowledged = false
+        isAcknowledged = false
     }
 
     enum Step {
@@ -89,7 +89,7 @@ struct ConfirmableExchange {
     /// What the exchange needs at `now`.
     mutating func step(now: UInt64, maxRetransmit: UInt8) -> Step {
         guard purpose != .none, now >= deadline else { return .wait }
-        guard !acknowledged, transmissions <= maxRetransmit else { return .giveUp }
+        guard !isAcknowledged, transmissions <= maxRetransmit else { return .giveUp }
         if transmissions == 0 {
             firstSentAt = now
         } else {
@@ -128,7 +128,7 @@ struct ConfirmableExchange {
 
     /// Stops retransmitting after an empty ACK and waits `timeout` for the response.
     mutating func acknowledge(now: UInt64, separateResponseTimeoutMilliseconds timeout: UInt32) {
-        acknowledged = true
+        isAcknowledged = true
         deadline = DeviceArithmetic.adding(now, UInt64(timeout))
     }
 

@@ -22,9 +22,10 @@ import RampartProtocol
 /// every path that leaves a state or a context zeroes it (see `DeviceCounters`' secret
 /// bookkeeping). Call `shutdown()` to end a device: it wipes the static key too.
 ///
-/// Issue 5 puts provisioning in front (the device is constructed once its identity is read
-/// from flash) and replaces the RFC 7252 initial timeout (`initialTimeoutMilliseconds`)
-/// with an RTT estimator fed by the samples in `counters.lastRoundTripMilliseconds`.
+/// `DeviceApplication` puts provisioning in front: it builds the device once its identity
+/// is read from flash, and takes the crypto provider back with `shutdown(returningCrypto:)`
+/// after a factory reset. Retransmission timeouts come from a `RoundTripEstimator` fed by
+/// the samples in `counters.lastRoundTripMilliseconds`.
 public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     public let configuration: DeviceConfiguration
     public internal(set) var phase: DevicePhase = .provisioned
@@ -43,6 +44,8 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     let startedAt: UInt64
 
     var exchange = ConfirmableExchange()
+    /// RTO from the round trips measured (Karn's rule); ACK_TIMEOUT before the first.
+    var roundTrip: RoundTripEstimator
     /// The Message ID of a separate CON response still to be acknowledged (RFC 7252 §5.2.2).
     var pendingEmptyAcknowledgement: UInt16? = nil
     var nextMessageID: UInt16
@@ -78,11 +81,20 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     public init(crypto: consuming Crypto, sensor: consuming Sensor, staticKey: consuming EDHOCStaticKey,
                 gatewayCredential: EDHOCCredential, configuration: DeviceConfiguration,
                 nowMilliseconds: UInt64) throws(DeviceError) {
-        let suite = staticKey.credential.suite
-        guard gatewayCredential.suite == suite else {
+        guard gatewayCredential.suite == staticKey.credential.suite else {
             staticKey.destroy()
             throw .suiteMismatch
         }
+        self.init(checkedCrypto: crypto, sensor: sensor, staticKey: staticKey, gatewayCredential: gatewayCredential,
+                  configuration: configuration, nowMilliseconds: nowMilliseconds)
+    }
+
+    /// The initializer proper, for callers that have checked CRED_R's suite (a
+    /// `ProvisioningRecord` guarantees it): it cannot fail, so the crypto provider it
+    /// consumes is never lost on an error path.
+    init(checkedCrypto crypto: consuming Crypto, sensor: consuming Sensor, staticKey: consuming EDHOCStaticKey,
+         gatewayCredential: EDHOCCredential, configuration: DeviceConfiguration, nowMilliseconds: UInt64) {
+        let suite = staticKey.credential.suite
         var preferences = EDHOCSuites()
         // One element always fits.
         try? preferences.append(suite.rawValue)
@@ -99,6 +111,10 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
         self.suitePreferences = preferences
         self.startedAt = nowMilliseconds
         self.nextHandshakeAt = nowMilliseconds
+        let ackTimeout = configuration.transmission.ackTimeoutMilliseconds
+        self.roundTrip = RoundTripEstimator(minimumMilliseconds: ackTimeout,
+                                            maximumMilliseconds: max(RoundTripEstimator.defaultMaximumMilliseconds, ackTimeout))
+        self.counters.retransmissionTimeoutMilliseconds = roundTrip.timeoutMilliseconds
         // RFC 7252 §4.4: start Message IDs at a random value.
         self.nextMessageID = UInt16(random[0]) &<< 8 | UInt16(random[1])
     }
@@ -111,6 +127,17 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
         let final = counters
         staticKey.destroy()
         return final
+    }
+
+    /// Ends the device like `shutdown()` and hands back its crypto provider and sensor —
+    /// moved, never copied: the same random streams continue with the next owner (the
+    /// provisioning responder after a factory reset, then the next `Device`), so no
+    /// ephemeral key or nonce repeats.
+    public consuming func dismantle() -> DeviceParts<Crypto, Sensor> {
+        abortHandshakeState()
+        wipeContext()
+        staticKey.destroy()
+        return DeviceParts(crypto: crypto, sensor: sensor, counters: counters)
     }
 
     /// The cipher suite of this device's key and of its handshakes.
@@ -140,6 +167,15 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     public var failurePerMille: UInt16 {
         UInt16(truncatingIfNeeded: min(1000, (UInt64(failureFractionQ16) &* 1000) &>> 16))
     }
+}
+
+/// What `Device.dismantle()` hands back for the next device.
+public struct DeviceParts<Crypto: CryptoProvider, Sensor: DeviceSensor> {
+    /// The crypto provider, its random stream where the device left it.
+    public var crypto: Crypto
+    public var sensor: Sensor
+    /// The device's final counters (its secrets all wiped).
+    public var counters: DeviceCounters
 }
 
 /// Why a device could not be created.

@@ -13,9 +13,14 @@ public struct DeviceCounters: Sendable, Equatable {
     public internal(set) var lastHandshakeLatencyMilliseconds: UInt32 = 0
 
     /// Round-trip time of the last exchange answered without a retransmission (Karn's rule:
-    /// an answer to a retransmitted request could belong to either copy). The sample an RTT
-    /// estimator takes (issue 5).
+    /// an answer to a retransmitted request could belong to either copy), up to its piggybacked
+    /// response or its empty ACK. The samples `RoundTripEstimator` takes.
     public internal(set) var lastRoundTripMilliseconds: UInt32 = 0
+    /// SRTT of the RTT estimator (RFC 6298), 0 before the first sample.
+    public internal(set) var smoothedRoundTripMilliseconds: UInt32 = 0
+    /// The current RTO: the initial timeout of the next exchange before ACK_RANDOM_FACTOR's
+    /// jitter (`RoundTripEstimator`; ACK_TIMEOUT before the first sample).
+    public internal(set) var retransmissionTimeoutMilliseconds: UInt32 = 0
 
     // Telemetry.
     public internal(set) var telemetrySent: UInt32 = 0

@@ -2,8 +2,9 @@
 /// unprovisioned → provisioning → provisioned → handshaking → connected ⇄ re-keying;
 /// quarantined with back-off; revoked (stopped until re-provisioned).
 ///
-/// `Device` (issue 4) starts in `provisioned` — it is given its static key and the gateway's
-/// credential — and moves between the phases after it; provisioning (issue 5) comes before.
+/// `Device` starts in `provisioned` — it is given its static key and the gateway's
+/// credential — and moves between the phases after it; `DeviceApplication` reports the two
+/// before it (no record; a key pair offered and `provision` awaited).
 public enum DevicePhase: UInt8, Sendable {
     case unprovisioned
     case provisioning

@@ -74,7 +74,8 @@ extension Device {
     func copyDatagram(into output: inout MutableSpan<UInt8>) -> Int {
         let count = exchange.datagramCount
         guard output.count >= count else { return 0 }
-        for i in 0..<count { output[i] = exchange.datagram[i] }
+        let source = exchange.datagram.span
+        for i in 0..<count { output[i] = source[i] }
         return count
     }
 
@@ -114,14 +115,34 @@ extension Device {
         return id
     }
 
-    /// The initial retransmission timeout, drawn from [ACK_TIMEOUT, ACK_TIMEOUT ×
-    /// ACK_RANDOM_FACTOR] (RFC 7252 §4.2).
+    /// An exchange's initial retransmission timeout, drawn from [RTO, RTO ×
+    /// ACK_RANDOM_FACTOR]: RFC 7252 §4.2's randomization, around the estimated RTO instead
+    /// of ACK_TIMEOUT (before the first round trip is measured the RTO is ACK_TIMEOUT, so
+    /// this is RFC 7252's draw exactly). The jitter keeps devices that lost the same
+    /// datagram from retransmitting in step.
     mutating func initialTimeoutMilliseconds() -> UInt64 {
         let parameters = configuration.transmission
-        let ackTimeout = UInt64(parameters.ackTimeoutMilliseconds)
-        let spread = DeviceArithmetic.divide(ackTimeout &* UInt64(parameters.ackRandomFactorPerMille &- 1000), by: 1000)
+        let rto = UInt64(roundTrip.timeoutMilliseconds)
+        let spread = DeviceArithmetic.divide(rto &* UInt64(parameters.ackRandomFactorPerMille &- 1000), by: 1000)
         let jitter = DeviceArithmetic.scale(random32(), below: UInt32(truncatingIfNeeded: min(spread, 0xFFFF_FFFE)) &+ 1)
-        return ackTimeout &+ UInt64(jitter)
+        return rto &+ UInt64(jitter)
+    }
+
+    /// The exchange in flight got its answer (a response, or an empty ACK): its round trip
+    /// is an RTT sample if unambiguous — sent once (Karn's rule, RFC 6298 §3); an answer after
+    /// retransmissions backs the timeout off instead. An exchange is noted once: at its
+    /// empty ACK if it gets one, not again at the separate response.
+    mutating func noteAnswer(now: UInt64) {
+        guard !exchange.isAcknowledged else { return }
+        if exchange.transmissions == 1 {
+            let sample = UInt32(truncatingIfNeeded: min(now &- exchange.firstSentAt, 0xFFFF_FFFF))
+            counters.lastRoundTripMilliseconds = sample
+            roundTrip.add(sampleMilliseconds: sample)
+            counters.smoothedRoundTripMilliseconds = roundTrip.smoothedMilliseconds ?? 0
+        } else {
+            roundTrip.backOff(retransmissions: exchange.transmissions &- 1)
+        }
+        counters.retransmissionTimeoutMilliseconds = roundTrip.timeoutMilliseconds
     }
 
     /// `now` plus `milliseconds`, saturating.

@@ -15,6 +15,9 @@ extension Device {
         case .unrelated:
             counters.unmatchedDatagrams &+= 1
         case .emptyAcknowledgement:
+            // The empty ACK is the peer's answer to the request; the separate response comes
+            // when the server is ready, which says nothing about the path (RFC 7252 §5.2.2).
+            noteAnswer(now: now)
             exchange.acknowledge(now: now,
                                  separateResponseTimeoutMilliseconds: configuration.transmission.separateResponseTimeoutMilliseconds)
         case .reset:
@@ -22,9 +25,7 @@ extension Device {
         case .response:
             // A separate response in a CON needs our empty ACK (RFC 7252 §5.2.2).
             if message.type == .confirmable { pendingEmptyAcknowledgement = message.messageID }
-            if exchange.transmissions == 1 {
-                counters.lastRoundTripMilliseconds = UInt32(truncatingIfNeeded: min(now &- exchange.firstSentAt, 0xFFFF_FFFF))
-            }
+            noteAnswer(now: now)
             let purpose = exchange.purpose
             exchange.finish()
             switch purpose {
@@ -56,6 +57,8 @@ extension Device {
         let purpose = exchange.purpose
         exchange.finish()
         counters.exchangeTimeouts &+= 1
+        roundTrip.clearBackOff()
+        counters.retransmissionTimeoutMilliseconds = roundTrip.timeoutMilliseconds
         switch purpose {
         case .message1, .message3:
             failHandshake(now: now, backOff: configuration.handshakeBackOff)

@@ -13,4 +13,10 @@ extension MonotonicClock {
         let (numerator, denominator) = Self.nanosecondsPerTick
         return longDivide(nowTicks() &* UInt64(numerator), by: UInt64(denominator) &* 1000).quotient
     }
+
+    /// Milliseconds since start: ticks × numerator / (denominator × 10^6).
+    public mutating func nowMilliseconds() -> UInt64 {
+        let (numerator, denominator) = Self.nanosecondsPerTick
+        return longDivide(nowTicks() &* UInt64(numerator), by: UInt64(denominator) &* 1_000_000).quotient
+    }
 }

@@ -33,7 +33,9 @@ extension QEMUCommand {
                 --serial stdio (default) streams the board's UART0 to standard output as it \
                 arrives and forwards standard input to the board. --serial pty puts UART0 on a \
                 pseudo-terminal for another program (such as the gateway) to open, prints its \
-                path (/dev/pts/N) as the only line on standard output, and does not read it.
+                path (/dev/pts/N) as the only line on standard output, and does not read it; \
+                the board's log (its semihosting console, e.g. the device application's \
+                `rampart: …` lines) streams to standard error as it arrives.
 
                 QEMU runs in --state-dir, where semihosting file I/O lands (the QEMU boards \
                 keep their flash page there); without it, a temporary directory is used and \
@@ -92,7 +94,11 @@ extension QEMUCommand {
                 timeLimit: timeout.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) },
                 countsInstructions: icount,
                 outputObserver: serial == .stdio ? streamToStandardOutput : nil)
-            let session = try await QEMUSession.launch(options)
+            var launch = options
+            if serial == .pty {
+                launch.diagnosticsObserver = { StandardStream.error.write($0) }
+            }
+            let session = try await QEMUSession.launch(launch)
             if verbose { StandardStream.error.write(line: session.command.joined(separator: " ")) }
             switch serial {
             case .stdio: StandardInputForwarder.start(to: session)
@@ -100,7 +106,7 @@ extension QEMUCommand {
             }
 
             let result = await waitStoppingOnSignals(session)
-            if verbose || result.exitStatus != 0 {
+            if serial == .stdio && (verbose || result.exitStatus != 0) {
                 StandardStream.error.write(text: Self.noteworthy(result.diagnostics))
             }
             switch result.termination {

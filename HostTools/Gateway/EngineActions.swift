@@ -34,10 +34,13 @@ extension GatewayEngine {
         guard let record = try devices.device(kid: kid) else { return nil }
         let now = clock.now()
         let live = sessions.recipientID(forKid: kid).flatMap { id in
-            sessions.withSession(id) { (idle: now - $0.lastActivity, accepted: $0.requestsAccepted) }
+            sessions.withSession(id) { session in
+                DeviceState.Session(id: id, ageSeconds: now - session.established, idleSeconds: now - session.lastActivity,
+                                    requestsAccepted: session.requestsAccepted,
+                                    lastReading: session.lastReading.map(DeviceState.Reading.init))
+            }
         }
-        return DeviceState(kid: kid, status: record.status, hasSession: live != nil,
-                           idleSeconds: live?.idle, requestsAccepted: live?.accepted)
+        return DeviceState(kid: kid, status: record.status, session: live)
     }
 }
 

@@ -132,7 +132,7 @@ extension GatewayEngine {
         } catch {
             return handshakeRejected(request, error: error, kid: kid, source: source)
         }
-        publish(.handshakeSucceeded(kid: kid ?? [], source: source, suite: suite,
+        publish(.handshakeSucceeded(kid: kid ?? [], source: source, suite: suite, session: recipientID,
                                     durationMicroseconds: Int(((now - slot.created) * 1_000_000).rounded())))
         return CoAPReply.edhoc(responseTo: request, code: .changed, message: Span(), messageID: freshMessageID())
     }

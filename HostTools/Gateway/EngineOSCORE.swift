@@ -4,7 +4,8 @@ import RampartProtocol
 /// The OSCORE server (RFC 8613 §8.2, §8.3) for the telemetry resource `POST /t`.
 extension GatewayEngine {
     private enum Outcome {
-        case accepted(kid: [UInt8], sequenceNumber: UInt64, payloadBytes: Int, response: [UInt8])
+        case accepted(kid: [UInt8], sequenceNumber: UInt64, payloadBytes: Int, reading: TelemetryReading?,
+                      response: [UInt8])
         case rejected(kid: [UInt8], error: OSCOREError, dropSession: Bool)
     }
 
@@ -36,8 +37,9 @@ extension GatewayEngine {
         case nil:
             publish(.oscoreRejected(kid: nil, source: source, rejection: .unknownContext))
             return oscoreErrorResponse(request, error: .securityContextNotFound)
-        case .accepted(let kid, let sequenceNumber, let payloadBytes, let response)?:
-            publish(.oscoreAccepted(kid: kid, source: source, sequenceNumber: sequenceNumber, payloadBytes: payloadBytes))
+        case .accepted(let kid, let sequenceNumber, let payloadBytes, let reading, let response)?:
+            publish(.oscoreAccepted(kid: kid, source: source, sequenceNumber: sequenceNumber, payloadBytes: payloadBytes,
+                                    reading: reading))
             return response
         case .rejected(let kid, let error, let dropSession)?:
             if dropSession, let dropped = sessions.drop(kid: kid) { _ = dropped }
@@ -67,7 +69,7 @@ extension GatewayEngine {
             let sequenceNumber = (try? OSCOREPartialIV.decode(binding.requestPartialIV.span)) ?? 0
             // The verified inner request decides the inner response code.
             let innerRequest = inner.span.extracting(0..<innerCount)
-            let (code, payloadBytes) = Self.telemetryResponseCode(innerRequest)
+            let (code, payloadBytes, reading) = Self.telemetryResponseCode(innerRequest)
             var response = [UInt8](repeating: 0, count: 64)
             var responseCount = 0
             do {
@@ -92,8 +94,10 @@ extension GatewayEngine {
             }
             session.lastActivity = now
             session.requestsAccepted += 1
+            if let reading { session.lastReading = reading }
             output.removeSubrange(outputCount...)
-            return .accepted(kid: session.kid, sequenceNumber: sequenceNumber, payloadBytes: payloadBytes, response: output)
+            return .accepted(kid: session.kid, sequenceNumber: sequenceNumber, payloadBytes: payloadBytes,
+                             reading: reading, response: output)
         } catch {
             // Only an exhausted context is dropped: a forged or replayed request must not be
             // able to end a device's session.
@@ -108,13 +112,13 @@ extension GatewayEngine {
 
     /// 2.04 for a well-formed telemetry POST to /t; 4.04 for another resource, 4.05 for
     /// another method, 4.00 for a payload that is not a `TelemetryReading`.
-    private static func telemetryResponseCode(_ innerRequest: Span<UInt8>) -> (CoAPCode, Int) {
-        guard let message = try? CoAPMessage(parsing: innerRequest) else { return (.badRequest, 0) }
-        guard CoAPReply.isTelemetryPath(message) else { return (.notFound, 0) }
-        guard message.code == .post else { return (.methodNotAllowed, 0) }
+    private static func telemetryResponseCode(_ innerRequest: Span<UInt8>) -> (CoAPCode, Int, TelemetryReading?) {
+        guard let message = try? CoAPMessage(parsing: innerRequest) else { return (.badRequest, 0, nil) }
+        guard CoAPReply.isTelemetryPath(message) else { return (.notFound, 0, nil) }
+        guard message.code == .post else { return (.methodNotAllowed, 0, nil) }
         let payload = message.payload
-        guard (try? TelemetryReading(parsing: payload)) != nil else { return (.badRequest, payload.count) }
-        return (.changed, payload.count)
+        guard let reading = try? TelemetryReading(parsing: payload) else { return (.badRequest, payload.count, nil) }
+        return (.changed, payload.count, reading)
     }
 
     private static func rejection(_ error: OSCOREError) -> OSCORERejection {

@@ -1,4 +1,5 @@
 import Foundation
+import RampartProtocol
 
 /// The one typed event stream of a gateway: every handshake, every OSCORE decision and every
 /// action. Subscribers (metrics now; the ledger and the detector later) read it through
@@ -18,12 +19,15 @@ public struct GatewayEvent: Sendable {
         /// bytes of SHA-256(G_X): equal fingerprints from different handshakes mean a
         /// replayed message_1.
         case handshakeStarted(source: PeerAddress, suite: Int32, ephemeralFingerprint: [UInt8])
-        /// message_3 verified; the device has a new OSCORE context.
-        case handshakeSucceeded(kid: [UInt8], source: PeerAddress, suite: Int32, durationMicroseconds: Int)
+        /// message_3 verified; the device has a new OSCORE context. `session` is C_R, the
+        /// session's Recipient ID: a new handshake gives a new one.
+        case handshakeSucceeded(kid: [UInt8], source: PeerAddress, suite: Int32, session: UInt32, durationMicroseconds: Int)
         /// A handshake ended without a session. `kid` is known once message_3 was decrypted.
         case handshakeFailed(kid: [UInt8]?, source: PeerAddress, failure: HandshakeFailure)
-        /// An OSCORE request was verified and answered.
-        case oscoreAccepted(kid: [UInt8], source: PeerAddress, sequenceNumber: UInt64, payloadBytes: Int)
+        /// An OSCORE request was verified and answered. `reading` is the telemetry it carried
+        /// when it was a well-formed `POST /t`.
+        case oscoreAccepted(kid: [UInt8], source: PeerAddress, sequenceNumber: UInt64, payloadBytes: Int,
+                            reading: TelemetryReading?)
         /// An OSCORE request was refused. `kid` is nil when no context matched.
         case oscoreRejected(kid: [UInt8]?, source: PeerAddress, rejection: OSCORERejection)
         /// message_1 answered with an Echo challenge (admission control under load).

@@ -1,3 +1,5 @@
+import RampartProtocol
+
 /// What a transport (UDP, serial) and the admin API need of the gateway's protocol engine.
 /// `GatewayEngine` implements both; transport tests may use a small fake.
 
@@ -35,21 +37,63 @@ public struct ActionOutcome: Sendable, Equatable, Codable {
     }
 }
 
+/// What the gateway knows of one device now (`GET /v1/devices/{kid}`, `rampart devices show`).
 public struct DeviceState: Sendable, Equatable, Codable {
     public let kid: String
     public let status: DeviceStatus
     public let hasSession: Bool
-    /// Seconds since the session's last verified request (nil without a session).
-    public let idleSeconds: Double?
-    /// OSCORE requests accepted in the current session.
-    public let requestsAccepted: Int?
+    /// The live OSCORE session, if any.
+    public let session: Session?
 
-    public init(kid: [UInt8], status: DeviceStatus, hasSession: Bool, idleSeconds: Double?, requestsAccepted: Int?) {
+    public struct Session: Sendable, Equatable, Codable {
+        /// C_R in hex (8 digits): the session's Recipient ID. Every handshake picks a new one,
+        /// so a changed id means new OSCORE keys.
+        public let id: String
+        /// Seconds since the handshake that made the session.
+        public let ageSeconds: Double
+        /// Seconds since the session's last verified request.
+        public let idleSeconds: Double
+        /// OSCORE requests accepted in the session.
+        public let requestsAccepted: Int
+        public let lastReading: Reading?
+
+        /// A session id as 8 hex digits.
+        public static func hex(_ id: UInt32) -> String {
+            let digits = String(id, radix: 16)
+            return String(repeating: "0", count: 8 - digits.count) + digits
+        }
+
+        public init(id: UInt32, ageSeconds: Double, idleSeconds: Double, requestsAccepted: Int, lastReading: Reading?) {
+            self.id = Self.hex(id)
+            self.ageSeconds = ageSeconds
+            self.idleSeconds = idleSeconds
+            self.requestsAccepted = requestsAccepted
+            self.lastReading = lastReading
+        }
+    }
+
+    /// A decrypted telemetry reading, its Q16.16 value converted for people.
+    public struct Reading: Sendable, Equatable, Codable {
+        public let readingNumber: UInt32
+        public let value: Double
+        public let valueQ16: Int32
+        public let failurePerMille: UInt16
+        public let uptimeSeconds: UInt32
+
+        public init(_ reading: TelemetryReading) {
+            readingNumber = reading.readingNumber
+            valueQ16 = reading.valueQ16
+            value = Double(reading.valueQ16) / 65_536
+            failurePerMille = reading.failurePerMille
+            uptimeSeconds = reading.uptimeSeconds
+        }
+    }
+
+    public init(kid: [UInt8], status: DeviceStatus, session: Session?) {
         self.kid = kid.hexString
         self.status = status
-        self.hasSession = hasSession
-        self.idleSeconds = idleSeconds
-        self.requestsAccepted = requestsAccepted
+        self.hasSession = session != nil
+        self.session = session
     }
 }
 

@@ -14,6 +14,8 @@ final class Session: @unchecked Sendable {
     let established: Double
     var lastActivity: Double
     var requestsAccepted = 0
+    /// The last telemetry reading the session delivered.
+    var lastReading: TelemetryReading? = nil
     /// First 8 bytes of SHA-256(message_3): a retransmitted message_3 (its 2.04 was lost)
     /// is answered again instead of failing.
     let message3Fingerprint: UInt64

@@ -43,7 +43,7 @@ public final class GatewayServer: Sendable {
     private let channels: [Channel]
     private let serialTransports: [SerialTransport]
     private let tick: RepeatedTask
-    private let subscriber: Task<Void, Never>
+    private let subscribers: [Task<Void, Never>]
     private let notifySystemd: Bool
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
@@ -51,7 +51,7 @@ public final class GatewayServer: Sendable {
     private init(udpAddress: SocketAddress?, adminAddress: SocketAddress?, metricsAddress: SocketAddress?,
                  metrics: GatewayMetrics, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool,
                  channels: [Channel], serialTransports: [SerialTransport], tick: RepeatedTask,
-                 subscriber: Task<Void, Never>, notifySystemd: Bool, logger: Logger) {
+                 subscribers: [Task<Void, Never>], notifySystemd: Bool, logger: Logger) {
         self.udpAddress = udpAddress
         self.adminAddress = adminAddress
         self.metricsAddress = metricsAddress
@@ -62,7 +62,7 @@ public final class GatewayServer: Sendable {
         self.channels = channels
         self.serialTransports = serialTransports
         self.tick = tick
-        self.subscriber = subscriber
+        self.subscribers = subscribers
         self.notifySystemd = notifySystemd
         self.logger = logger
     }
@@ -83,7 +83,8 @@ public final class GatewayServer: Sendable {
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         let metrics = GatewayMetrics()
-        let subscriber = MetricsSubscriber(metrics: metrics).start(events: events)
+        let subscribers = [MetricsSubscriber(metrics: metrics).start(events: events),
+                           EventLogSubscriber(logger: logger).start(events: events)]
         let maxDatagramBytes = configuration.engine.maxDatagramBytes
 
         var channels: [Channel] = []
@@ -126,7 +127,7 @@ public final class GatewayServer: Sendable {
         } catch {
             for transport in serialTransports { await transport.stop() }
             for channel in channels { try? await channel.close() }
-            subscriber.cancel()
+            for subscriber in subscribers { subscriber.cancel() }
             try? await threadPool.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
@@ -139,7 +140,7 @@ public final class GatewayServer: Sendable {
         let server = GatewayServer(
             udpAddress: addresses.udp, adminAddress: addresses.admin, metricsAddress: addresses.metrics,
             metrics: metrics, group: group, threadPool: threadPool, channels: channels,
-            serialTransports: serialTransports, tick: tick, subscriber: subscriber,
+            serialTransports: serialTransports, tick: tick, subscribers: subscribers,
             notifySystemd: options.notifySystemd, logger: logger)
         logger.info("gateway started", metadata: [
             "udp": "\(addresses.udp?.displayText ?? "off")",
@@ -161,7 +162,7 @@ public final class GatewayServer: Sendable {
         tick.cancel()
         for transport in serialTransports { await transport.stop() }
         for channel in channels { try? await channel.close() }
-        subscriber.cancel()
+        for subscriber in subscribers { subscriber.cancel() }
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("gateway stopped")

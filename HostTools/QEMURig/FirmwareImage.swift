@@ -2,8 +2,12 @@ import Foundation
 
 /// The firmware images the build produces for each board, and the make target behind each.
 public enum FirmwareImage: String, Sendable, CaseIterable {
-    /// The device application: prints `rampart ready` at boot, then runs until stopped.
+    /// The device application: provisioning, EDHOC and OSCORE telemetry as serial frames
+    /// on UART0, a human log on the semihosting console (docs/provisioning.md).
     case application = "rampart.elf"
+    /// The board check: prints `rampart ready` at boot, echoes lines, exits on `!exit`, faults
+    /// on `!fault`, counts boots in flash. The rig's and board-support tests boot it.
+    case echo = "echo.elf"
     /// The self-test: ends with `self-test: N passed, M failed` and exits with 0 only if M is 0.
     case selfTest = "selftest.elf"
 
@@ -16,6 +20,7 @@ public enum FirmwareImage: String, Sendable, CaseIterable {
     public func buildCommand(board: QEMUBoard) -> String {
         switch self {
         case .application: "make firmware BOARD=\(board.rawValue)"
+        case .echo: "make echo-image BOARD=\(board.rawValue)"
         case .selfTest: "make selftest-image BOARD=\(board.rawValue)"
         }
     }

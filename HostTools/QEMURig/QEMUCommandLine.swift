@@ -10,6 +10,9 @@ public struct QEMUCommandLine: Sendable, Equatable {
 
     /// QEMU's `-icount` setting for instruction counting (see ``QEMULaunchOptions/countsInstructions``).
     public static let instructionCounting = "shift=7,align=off,sleep=off"
+    /// The same, but a sleeping core's virtual time follows the wall clock (see
+    /// ``QEMULaunchOptions/idleRunsInRealTime``).
+    public static let instructionCountingRealTimeIdle = "shift=7,align=off,sleep=on"
     /// Semihosting on, served by QEMU itself.
     public static let semihosting = "enable=on,target=native"
     /// The chardev ID of the rig's QMP control channel.
@@ -21,7 +24,8 @@ public struct QEMUCommandLine: Sendable, Equatable {
     ///   - controlPipePath: the rig's QMP channel, FIFOs `<path>.in` and `<path>.out` (see
     ///     `ControlChannel`).
     public init(board: QEMUBoard, firmwarePath: String, uart: UARTConnection,
-                countsInstructions: Bool, uartSocketPath: String, controlPipePath: String) {
+                countsInstructions: Bool, idleRunsInRealTime: Bool = false, uartSocketPath: String,
+                controlPipePath: String) {
         var arguments = [
             "-M", board.machine,
             "-nographic", "-nodefaults", "-monitor", "none",
@@ -42,7 +46,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
                           "-serial", "chardev:uart0"]
         }
         if countsInstructions {
-            arguments += ["-icount", Self.instructionCounting]
+            arguments += ["-icount", idleRunsInRealTime ? Self.instructionCountingRealTimeIdle : Self.instructionCounting]
         }
         self.arguments = arguments
     }

@@ -17,11 +17,20 @@ public struct QEMULaunchOptions: Sendable {
     /// Runs under `-icount shift=7,align=off,sleep=off`: one instruction is 2^7 ns of virtual
     /// time, so CMSDK Timer0 (25 MHz) counts instructions × 128 / 40 and results are repeatable.
     public var countsInstructions: Bool
+    /// With ``countsInstructions``: let virtual time run at wall-clock speed while the core
+    /// sleeps (`sleep=on`) instead of jumping to the next timer deadline. Needed when the
+    /// board waits for a real peer (the gateway): with `sleep=off` its timeouts would expire
+    /// in no wall time at all. Instructions are then counted from the timer only while the
+    /// core is awake (the firmware subtracts its sleeps).
+    public var idleRunsInRealTime = false
     /// The QEMU executable; `nil` looks `qemu-system-arm` up on `PATH`.
     public var qemuExecutable: URL?
     /// Called on a reader thread with each chunk of UART output as it arrives, including bytes
     /// beyond ``QEMURigLimits/capturedOutputBytesMax``.
     public var outputObserver: (@Sendable ([UInt8]) -> Void)?
+    /// Called on a reader thread with each chunk of QEMU's messages as it arrives — with UART0
+    /// on a pty or socket, that includes the board's log (its semihosting console).
+    public var diagnosticsObserver: (@Sendable ([UInt8]) -> Void)? = nil
 
     public init(board: QEMUBoard,
                 firmware: URL,

@@ -65,6 +65,7 @@ public final class QEMUSession: Sendable {
             try UnixSocket.validate(uartSocketPath)
             commandLine = QEMUCommandLine(board: options.board, firmwarePath: firmware.path, uart: options.uart,
                                           countsInstructions: options.countsInstructions,
+                                          idleRunsInRealTime: options.idleRunsInRealTime,
                                           uartSocketPath: uartSocketPath, controlPipePath: controlPipePath)
             control = try ControlChannel.create(at: controlPipePath)
             core.own(control.requests)
@@ -104,8 +105,18 @@ public final class QEMUSession: Sendable {
     /// ``output`` as UTF-8 text.
     public var outputText: String { String(decoding: core.uartBytes, as: UTF8.self) }
 
-    /// QEMU's own messages so far.
+    /// QEMU's own messages so far, and — when UART0 is not captured on stdio — QEMU's
+    /// standard output, where the semihosting console (a board's log) goes.
     public var diagnostics: String { core.diagnosticsText }
+
+    /// Waits for the first complete line of ``diagnostics`` (searched from the start) that
+    /// contains `needle`: a board's log line when UART0 is on a pty or a socket.
+    ///
+    /// - Throws: ``QEMURigError/lineNotSeen(needle:reason:)`` when `timeout` passes or the
+    ///   board ends first; ``QEMURigError/cancelled``.
+    public func waitForDiagnosticLine(containing needle: String, timeout: Duration) async throws(QEMURigError) -> String {
+        try await core.waitForLine(containing: needle, on: .diagnostics, timeout: timeout).get()
+    }
 
     /// Waits for the first complete UART line (searched from the start of the output) that
     /// contains `needle`, and returns it without its line ending.

@@ -43,6 +43,7 @@ final class SessionCore: Sendable {
     let capturesUART: Bool
     let launchedAt = ContinuousClock.now
     private let observer: (@Sendable ([UInt8]) -> Void)?
+    private let diagnosticsObserver: (@Sendable ([UInt8]) -> Void)?
     private let privateDirectory: URL
     private let state = Mutex(State())
 
@@ -50,6 +51,7 @@ final class SessionCore: Sendable {
         board = options.board
         capturesUART = options.uart.isCaptured
         observer = options.outputObserver
+        diagnosticsObserver = options.diagnosticsObserver
         self.privateDirectory = privateDirectory
     }
 
@@ -179,6 +181,7 @@ final class SessionCore: Sendable {
         }
         resumptions.run()
         if stream == .uart, let observer { observer(Array(chunk)) }
+        if stream == .diagnostics, let diagnosticsObserver { diagnosticsObserver(Array(chunk)) }
     }
 
     var uartBytes: [UInt8] { state.withLock { $0.uart.bytes } }

@@ -2,7 +2,7 @@ import Foundation
 import QEMURig
 import Testing
 
-/// The application image on every QEMU board: its fault handler, its clean exit, and its
+/// The board check image (`echo.elf`) on every QEMU board: its fault handler, its clean exit, and its
 /// flash page store persisting across boots (`make selftest-images` builds the images).
 @Suite(.serialized) struct BoardBehaviourTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -12,7 +12,7 @@ import Testing
     static let faultExitStatus: Int32 = 0xFA
 
     static func application(_ board: QEMUBoard) throws -> URL {
-        let url = root.appending(components: ".build", "firmware", board.rawValue, "rampart.elf")
+        let url = root.appending(components: ".build", "firmware", board.rawValue, "echo.elf")
         try #require(FileManager.default.fileExists(atPath: url.path),
                      "\(url.path) is missing: run `make selftest-images` (the README's test command does)")
         return url

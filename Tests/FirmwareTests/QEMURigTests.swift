@@ -67,7 +67,7 @@ struct QEMURigTests {
     func applicationEchoesOverPty() async throws {
         let board = QEMUBoard.mps2AN386
         let session = try await QEMUSession.launch(QEMULaunchOptions(
-            board: board, firmware: try image(.application, for: board), uart: .pty(capture: true),
+            board: board, firmware: try image(.echo, for: board), uart: .pty(capture: true),
             timeLimit: .seconds(30)))
         let ptyPath = try #require(session.ptyPath)
         _ = try await session.waitForLine(containing: "rampart ready", timeout: Self.lineTimeout)
@@ -89,7 +89,7 @@ struct QEMURigTests {
     func applicationEchoesRigInput(over uart: UARTConnection) async throws {
         let board = QEMUBoard.mps2AN386
         let processID = try await QEMURig.withSession(QEMULaunchOptions(
-            board: board, firmware: try image(.application, for: board), uart: uart, timeLimit: .seconds(30))
+            board: board, firmware: try image(.echo, for: board), uart: uart, timeLimit: .seconds(30))
         ) { session in
             _ = try await session.waitForLine(containing: "rampart ready", timeout: Self.lineTimeout)
             try session.send(line: "ping 42")
@@ -105,7 +105,7 @@ struct QEMURigTests {
         let board = QEMUBoard.mps2AN386
         let limit = Duration.seconds(2)
         let result = try await QEMURig.run(QEMULaunchOptions(
-            board: board, firmware: try image(.application, for: board), timeLimit: limit))
+            board: board, firmware: try image(.echo, for: board), timeLimit: limit))
         #expect(result.timedOut)
         #expect(result.termination == .timedOut(limit: limit))
         #expect(result.exitStatus == nil)
@@ -119,7 +119,7 @@ struct QEMURigTests {
     func cancellationStopsTheBoard() async throws {
         let board = QEMUBoard.mps2AN386
         let session = try await QEMUSession.launch(QEMULaunchOptions(
-            board: board, firmware: try image(.application, for: board), timeLimit: .seconds(30)))
+            board: board, firmware: try image(.echo, for: board), timeLimit: .seconds(30)))
         _ = try await session.waitForLine(containing: "rampart ready", timeout: Self.lineTimeout)
         let waiter = Task { await session.waitForExit() }
         waiter.cancel()
@@ -132,7 +132,7 @@ struct QEMURigTests {
     func releasedSessionStopsTheBoard() async throws {
         let board = QEMUBoard.mps2AN386
         var session: QEMUSession? = try await QEMUSession.launch(QEMULaunchOptions(
-            board: board, firmware: try image(.application, for: board), timeLimit: .seconds(30)))
+            board: board, firmware: try image(.echo, for: board), timeLimit: .seconds(30)))
         let processID = try #require(session?.processID)
         _ = try await session?.waitForLine(containing: "rampart ready", timeout: Self.lineTimeout)
         session = nil

@@ -71,7 +71,7 @@ final class FakeGatewayEngine: DatagramService, ResponseActions, GatewayGauges, 
     func deviceState(kid: [UInt8]) throws -> DeviceState? {
         state.withLock { state in
             state.statuses[kid].map {
-                DeviceState(kid: kid, status: $0, hasSession: false, idleSeconds: nil, requestsAccepted: nil)
+                DeviceState(kid: kid, status: $0, session: nil)
             }
         }
     }

@@ -19,8 +19,8 @@ struct GatewayEngineHandshakeTests {
             #expect(try TestDevice.openResponse(&context, reply, binding: request.binding) == .changed)
         }
         let events = await log.snapshot(expectAtLeast: 5)
-        let succeeded = events.contains { if case .handshakeSucceeded(let kid, _, let s, _) = $0 { kid == [0x21, 0x22] && s == suite.rawValue } else { false } }
-        let accepted = events.filter { if case .oscoreAccepted(let kid, _, _, _) = $0 { kid == [0x21, 0x22] } else { false } }
+        let succeeded = events.contains { if case .handshakeSucceeded(let kid, _, let s, _, _) = $0 { kid == [0x21, 0x22] && s == suite.rawValue } else { false } }
+        let accepted = events.filter { if case .oscoreAccepted(let kid, _, _, _, _) = $0 { kid == [0x21, 0x22] } else { false } }
         #expect(succeeded)
         #expect(accepted.count == 3)
         context.wipe()

@@ -38,7 +38,7 @@ public struct SemihostingFlashStore: FlashPageStore {
     }
 
     public mutating func read(page: Int, into buffer: inout MutableSpan<UInt8>) -> Bool {
-        guard page >= 0, page < Self.pages, buffer.count == Self.bytesPerPage, open() else { return false }
+        guard page >= 0, page < Self.pages, buffer.count <= Self.bytesPerPage, open() else { return false }
         guard rampart_semihost_seek(handle, UInt32(page * Self.bytesPerPage)) == 0 else { return false }
         let handle = self.handle
         let left = buffer.withUnsafeMutableBytes { rampart_semihost_read(handle, $0.baseAddress, UInt32($0.count)) }
@@ -46,11 +46,21 @@ public struct SemihostingFlashStore: FlashPageStore {
     }
 
     public mutating func write(page: Int, from bytes: Span<UInt8>) -> Bool {
-        guard page >= 0, page < Self.pages, bytes.count == Self.bytesPerPage, open() else { return false }
+        guard page >= 0, page < Self.pages, bytes.count <= Self.bytesPerPage, open() else { return false }
         guard rampart_semihost_seek(handle, UInt32(page * Self.bytesPerPage)) == 0 else { return false }
         let handle = self.handle
         let left = bytes.withUnsafeBytes { rampart_semihost_write(handle, $0.baseAddress, UInt32($0.count)) }
-        return left == 0
+        guard left == 0 else { return false }
+        // The rest of the page reads erased, as after a flash page erase.
+        var written = bytes.count
+        let erased = InlineArray<64, UInt8>(repeating: 0xFF)
+        while written < Self.bytesPerPage {
+            let chunk = min(64, Self.bytesPerPage - written)
+            let left = erased.span.withUnsafeBytes { rampart_semihost_write(handle, $0.baseAddress, UInt32(chunk)) }
+            guard left == 0 else { return false }
+            written += chunk
+        }
+        return true
     }
 }
 #endif

@@ -18,12 +18,21 @@ public struct MPS2Board: Board {
     public var clock: CMSDKTimer
     public var entropy: HostEntropyStandIn
     public var flash: SemihostingFlashStore
+    public var log: SemihostingConsole
 
     public static func start() -> MPS2Board {
         let board = MPS2Board(serial: CMSDKUART(), clock: CMSDKTimer(),
-                              entropy: HostEntropyStandIn(), flash: SemihostingFlashStore())
+                              entropy: HostEntropyStandIn(), flash: SemihostingFlashStore(),
+                              log: SemihostingConsole())
+        CMSDKAlarm.enable()
         rampart_interrupts_enable()
         return board
+    }
+
+    public mutating func sleep(microseconds: UInt64) {
+        CMSDKAlarm.arm(microseconds: microseconds)
+        rampart_sleep_until_input()
+        CMSDKAlarm.expire()
     }
 
     public func exit(status: UInt32) -> Never {

@@ -12,9 +12,13 @@ public struct NRF5Board: Board {
     #if RAMPART_BOARD_NRF51
     public static var name: StaticString { "microbit" }
     public typealias Flash = SemihostingFlashStore
+    /// Run in QEMU: the log goes to QEMU's standard output.
+    public typealias Log = SemihostingConsole
     #else
     public static var name: StaticString { "nrf52840dk" }
     public typealias Flash = NVMCFlashStore
+    /// Hardware with no debugger attached: nobody answers semihosting, so no log.
+    public typealias Log = DiscardingConsole
     #endif
     public static var entropyDescription: StaticString { NRFRNG.description }
 
@@ -22,11 +26,19 @@ public struct NRF5Board: Board {
     public var clock: NRFTimer
     public var entropy: NRFRNG
     public var flash: Flash
+    public var log: Log
 
     public static func start() -> NRF5Board {
-        let board = NRF5Board(serial: NRFUART(), clock: NRFTimer(), entropy: NRFRNG(), flash: Flash())
+        let board = NRF5Board(serial: NRFUART(), clock: NRFTimer(), entropy: NRFRNG(), flash: Flash(), log: Log())
+        NRFAlarm.enable()
         rampart_interrupts_enable()
         return board
+    }
+
+    public mutating func sleep(microseconds: UInt64) {
+        NRFAlarm.arm(microseconds: microseconds)
+        rampart_sleep_until_input()
+        NRFAlarm.expire()
     }
 
     public func exit(status: UInt32) -> Never {

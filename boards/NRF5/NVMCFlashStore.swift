@@ -37,25 +37,28 @@ public struct NVMCFlashStore: FlashPageStore {
     }
 
     public mutating func read(page: Int, into buffer: inout MutableSpan<UInt8>) -> Bool {
-        guard page >= 0, page < pageCount, buffer.count == Self.bytesPerPage else { return false }
+        guard page >= 0, page < pageCount, buffer.count <= Self.bytesPerPage else { return false }
         let address = Self.storeStart + UInt(page * Self.bytesPerPage)
-        for i in 0..<Self.bytesPerPage {
+        for i in 0..<buffer.count {
             buffer[i] = VolatileMappedRegister<UInt8>(unsafeBitPattern: address + UInt(i)).load()
         }
         return true
     }
 
     public mutating func write(page: Int, from bytes: Span<UInt8>) -> Bool {
-        guard page >= 0, page < pageCount, bytes.count == Self.bytesPerPage else { return false }
+        guard page >= 0, page < pageCount, bytes.count <= Self.bytesPerPage else { return false }
         let address = Self.storeStart + UInt(page * Self.bytesPerPage)
         Self.register(Offset.config).store(Config.eraseEnable)
         Self.register(Offset.erasePage).store(UInt32(truncatingIfNeeded: address))
         Self.waitReady()
         Self.register(Offset.config).store(Config.writeEnable)
+        // Word writes; the erased page already reads 0xFF past the last word written.
         var offset = 0
-        while offset < Self.bytesPerPage {
-            let word = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
-                | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        while offset < bytes.count {
+            var word: UInt32 = 0xFFFF_FFFF
+            for k in 0..<4 where offset + k < bytes.count {
+                word = word & ~(0xFF << UInt32(8 * k)) | UInt32(bytes[offset + k]) << UInt32(8 * k)
+            }
             VolatileMappedRegister<UInt32>(unsafeBitPattern: address + UInt(offset)).store(word)
             Self.waitReady()
             offset += 4

@@ -1,67 +1,110 @@
-// The Rampart application image. At this stage: boot banner, persistent boot counter in the
-// flash page store, and a line protocol on the UART that the QEMU rig and tests drive:
-//   any line     → `echo: <line>`
-//   `!exit`      → `bye`, then a clean exit (status 0 through semihosting in QEMU)
-//   `!fault`     → executes an undefined instruction: the fault handler must report it
-// Later issues replace this with the device state machine (provisioning, EDHOC, OSCORE).
+// The Rampart device application (`rampart.elf`): the board side of docs/provisioning.md and
+// docs/gateway-protocol.md. UART0 carries serial frames only (`SerialFraming`: provisioning
+// messages and CoAP); what the device does is logged as lines on the board's log (QEMU: its
+// standard output through semihosting).
+//
+// The loop: feed received bytes to the frame decoder and each frame to the application, send
+// whatever the application has to send, then sleep until a byte arrives or the application's
+// next deadline.
 #if RAMPART_FIRMWARE
+import BoardCommon
 import BoardRuntime
-import RampartPlatform
 import BoardSelection
+import RampartCrypto
+import RampartDevice
+import RampartPlatform
+import RampartProtocol
 
-/// Longest line the echo keeps; longer input is cut and says so.
-let maxLineBytes = 128
+/// What `status` and `offer` report as the firmware version.
+let firmwareVersion: StaticString = "rampart-0.5"
+/// The longest sleep: the clocks extend their 32-bit counters by noticing wraps, which needs a
+/// reading at least every 134 s on the nRF boards.
+let maxSleepMilliseconds: UInt64 = 60_000
+
+typealias FrameStorage = InlineArray<528, UInt8>
 
 func applicationMain() -> Never {
+    // Peak stack is measured by painting (make bench-firmware reads it from the log).
+    rampart_stack_paint()
     var board = ThisBoard.start()
-    let boots = BootCounter.increment(&board.flash)
-    board.serial.write("rampart firmware board=")
-    board.serial.write(ThisBoard.name)
-    board.serial.write(" boot=")
-    board.serial.write(decimal: UInt64(boots))
-    board.serial.write("\nrandom source: ")
-    board.serial.write(ThisBoard.entropyDescription)
-    board.serial.write("\nrampart ready\n")
+    board.log.write("rampart: firmware ")
+    board.log.write(firmwareVersion)
+    board.log.write(" on ")
+    board.log.write(ThisBoard.name)
+    board.log.write("\nrampart: random source: ")
+    board.log.write(ThisBoard.entropyDescription)
+    board.log.write("\n")
 
-    var line = InlineArray<128, UInt8>(repeating: 0)
-    var length = 0
-    var truncated = false
+    var application = DeviceApplication(
+        crypto: SoftwareCrypto(random: makeGenerator(&board.entropy, purpose: "rampart device")),
+        sensor: WaveformSensor(noise: makeGenerator(&board.entropy, purpose: "rampart sensor noise")),
+        flash: board.flash, firmwareVersion: firmwareVersion, nowMilliseconds: milliseconds(&board.clock))
+    var reporter = LogReporter()
+    reporter.report(&application, to: &board.log)
+
+    var measurement = BootMeasurement()
+    var decoder = SerialFrameDecoder<512>()
+    var payload = InlineArray<512, UInt8>(repeating: 0)
+    var frame = FrameStorage(repeating: 0)
     while true {
-        guard let byte = board.serial.read() else {
-            rampart_sleep_until_input()
-            continue
+        while let byte = board.serial.read() {
+            if let received = decoder.feed(byte) {
+                application.receive(received, nowMilliseconds: milliseconds(&board.clock))
+            }
         }
-        if byte == 0x0A || byte == 0x0D {
-            if length == 0 && !truncated { continue }
-            if !truncated && matches(line, length, "!exit") {
-                board.serial.write("bye\n")
-                board.exit(status: 0)
+        var wakeAt = UInt64.max
+        while true {
+            let now = milliseconds(&board.clock)
+            var output = payload.mutableSpan
+            let poll = application.poll(nowMilliseconds: now, into: &output)
+            if poll.datagramByteCount > 0 {
+                send(payload.span.extracting(0..<poll.datagramByteCount), frame: &frame, to: &board.serial)
             }
-            if !truncated && matches(line, length, "!fault") {
-                board.serial.write("faulting on purpose\n")
-                rampart_trigger_fault()
-            }
-            board.serial.write("echo: ")
-            for i in 0..<length { board.serial.write(byte: line[i]) }
-            if truncated { board.serial.write(" [cut at 128 bytes]") }
-            board.serial.write("\n")
-            length = 0
-            truncated = false
-        } else if length < maxLineBytes {
-            line[length] = byte
-            length += 1
-        } else {
-            truncated = true
+            wakeAt = poll.wakeAtMilliseconds
+            if poll.datagramByteCount == 0 && wakeAt > now { break }
+        }
+        reporter.report(&application, to: &board.log)
+        measurement.check(&application, clock: &board.clock, log: &board.log)
+        let now = milliseconds(&board.clock)
+        if wakeAt > now {
+            let asleepAt = board.clock.nowTicks()
+            board.sleep(microseconds: min(wakeAt &- now, maxSleepMilliseconds) &* 1000)
+            measurement.sleptTicks &+= board.clock.nowTicks() &- asleepAt
         }
     }
 }
 
-func matches(_ line: InlineArray<128, UInt8>, _ length: Int, _ command: StaticString) -> Bool {
-    command.withUTF8Buffer { text in
-        guard text.count == length else { return false }
-        for i in 0..<length where line[i] != text[i] { return false }
-        return true
+/// An HMAC-DRBG instantiated from 48 bytes of the board's random source (SP 800-90A: entropy
+/// input and nonce), personalised by `purpose` so the device's and the sensor's streams differ.
+func makeGenerator<Entropy: RandomSource>(_ entropy: inout Entropy, purpose: StaticString) -> HMACDRBG {
+    var seed = InlineArray<48, UInt8>(repeating: 0)
+    var span = seed.mutableSpan
+    entropy.fill(&span)
+    let generator = purpose.withUTF8Buffer { text in
+        HMACDRBG(entropy: seed.span.extracting(0..<32), nonce: seed.span.extracting(32..<48),
+                 personalization: Span(_unsafeElements: text))
     }
+    seed.wipe()
+    return generator
+}
+
+func milliseconds<Clock: MonotonicClock>(_ clock: inout Clock) -> UInt64 {
+    clock.nowMilliseconds()
+}
+
+/// Frames `payload` and writes it to the UART.
+func send<Serial: SerialPort>(_ payload: Span<UInt8>, frame: inout FrameStorage, to serial: inout Serial) {
+    var count = 0
+    do {
+        var writer = ByteWriter(frame.mutableSpan)
+        do throws(SerialFramingError) {
+            try SerialFrameEncoder.encode(payload, into: &writer)
+        } catch {
+            return
+        }
+        count = writer.count
+    }
+    serial.write(bytes: frame.span.extracting(0..<count))
 }
 
 applicationMain()

@@ -2,20 +2,14 @@
 import RampartPlatform
 
 /// A boot counter in page 0 of the flash store: magic "RBC1" then a little-endian UInt32.
-/// It shows the store persists across reboots; provisioning (issue 5) replaces it with the
-/// two-slot record.
-#if RAMPART_BOARD_NRF52840
-typealias PageBuffer = InlineArray<4096, UInt8>
-#else
-typealias PageBuffer = InlineArray<1024, UInt8>
-#endif
-
+/// It shows the store persists across reboots (the device application keeps its two-slot
+/// provisioning record in the same store).
 enum BootCounter {
     static let magic: (UInt8, UInt8, UInt8, UInt8) = (0x52, 0x42, 0x43, 0x31)
 
     static func increment<Flash: FlashPageStore>(_ flash: inout Flash) -> UInt32 {
-        var page = PageBuffer(repeating: 0xFF)
-        guard flash.pageByteCount == page.count else { return 0 }
+        // The store reads and writes page prefixes: eight bytes are the whole record.
+        var page = InlineArray<8, UInt8>(repeating: 0xFF)
         var count: UInt32 = 0
         var span = page.mutableSpan
         if flash.read(page: 0, into: &span),

@@ -1,0 +1,381 @@
+import RampartCrypto
+import RampartPlatform
+import RampartProtocol
+
+/// What a provisioned board says about itself in a status-report, and what a factory reset
+/// must name. Public data only (the private key stays in the record).
+public struct ProvisionedIdentity: Sendable {
+    public var deviceID: DeviceIdentifier
+    public var keyID: ProvisioningKeyID
+    /// CRED_I.
+    public var credential: CredentialStorage
+    /// The record's sequence number.
+    public var sequence: UInt32
+
+    public init(record: borrowing ProvisioningRecord) {
+        deviceID = record.deviceID
+        keyID = record.keyID
+        credential = record.deviceCredential.bytes
+        sequence = record.sequence
+    }
+}
+
+/// The key pair generated for `hello`, waiting in RAM for `provision`. Non-copyable: it
+/// exists once, and every path that drops it (a new hello, a factory reset, the save that
+/// puts it in the record) calls `destroy()`.
+struct PendingKey: ~Copyable {
+    /// The hello's nonce: `provision` must echo it.
+    let nonce: ProvisioningNonce
+    let deviceID: DeviceIdentifier
+    let suite: EDHOCCipherSuite
+    var privateKey: Bytes32
+    let x: Bytes32
+    let y: Bytes32?
+
+    consuming func destroy() {
+        privateKey.wipe()
+    }
+}
+
+/// What one provisioning message led to.
+public struct ProvisioningResult: ~Copyable {
+    /// The answer to send; nil when the message is not one the device answers (an `error`
+    /// from the other side: answering it could start an error ping-pong).
+    public var answer: ProvisioningMessage?
+    /// The record that `provision` just saved and read back: the owner builds its `Device`
+    /// from it, then destroys it.
+    public var savedRecord: ProvisioningRecord?
+    /// Both slots were erased and the pending key wiped: the owner must end its `Device`
+    /// (and wipe its static key) and go back to unprovisioned.
+    public var didFactoryReset: Bool
+
+    init(answer: ProvisioningMessage?, savedRecord: consuming ProvisioningRecord? = nil, didFactoryReset: Bool = false) {
+        self.answer = answer
+        self.savedRecord = savedRecord
+        self.didFactoryReset = didFactoryReset
+    }
+}
+
+/// The board's side of docs/provisioning.md: answers every host message with one message
+/// echoing its nonce, generates the static key pair for `hello`, builds CRED_I and saves the
+/// record for `provision`, erases it for `factory-reset`.
+///
+/// The key pair: I = HKDF-Expand(HKDF-Extract(salt: the host's seed, IKM: 32 bytes of the
+/// board's own randomness), "rampart static key" ‖ suite ‖ counter, 32). The host's seed
+/// helps a board whose random source is weak; the board's randomness keeps the key secret
+/// from the host (who knows the seed). X25519 takes the 32 bytes as they are (clamping is
+/// the function's, RFC 7748 §5); for P-256 a value that is not a scalar in [1, n-1] (chance
+/// about 2^-32) is replaced by the next counter's.
+///
+/// Two entry points, as the board has two states: `respondUnprovisioned` needs the crypto
+/// provider (the board's only DRBG, which a running `Device` otherwise owns);
+/// `respondProvisioned` needs none — a provisioned board only reports and resets.
+public struct ProvisioningResponder: ~Copyable {
+    /// What offers and status-reports say the firmware is.
+    public let firmware: ProvisioningText
+    /// What the firmware supports: both suites of the profile.
+    public let suites: ProvisioningSuites
+    var pending: PendingKey? = nil
+
+    /// Tries of HKDF-Expand counters before giving up on a P-256 scalar (each fails with
+    /// probability about 2^-32).
+    static let maxKeyGenerationAttempts: UInt8 = 8
+    /// How a device names itself in CRED_I: "rampart-" and its device-id in lower-case hex.
+    static let subjectPrefix: StaticString = "rampart-"
+
+    /// `firmwareVersion` goes into offers, which allow 1–32 bytes: a longer one is cut
+    /// there, an empty one becomes "unknown".
+    public init(firmwareVersion: StaticString) {
+        var text = ProvisioningText()
+        let count = min(firmwareVersion.utf8CodeUnitCount, ProvisioningMessage.maxOfferFirmwareByteCount)
+        let bytes = UnsafeBufferPointer(start: firmwareVersion.utf8Start, count: count)
+        for byte in bytes { try? text.append(byte) }
+        if text.isEmpty { try? Self.append("unknown", to: &text) }
+        firmware = text
+        var supported = ProvisioningSuites()
+        try? supported.append(EDHOCCipherSuite.suite0.rawValue)
+        try? supported.append(EDHOCCipherSuite.suite2.rawValue)
+        suites = supported
+    }
+
+    /// Whether a `hello` left a key pair waiting for `provision`.
+    public var hasPendingKey: Bool { pending != nil }
+
+    /// Wipes the pending key, if any.
+    public mutating func wipe() {
+        pending.take()?.destroy()
+    }
+
+    // MARK: Unprovisioned
+
+    /// Answers one message on a board without a record: status, hello (a new key pair),
+    /// provision (the record), factory-reset (of the pending device-id).
+    public mutating func respondUnprovisioned<Crypto: CryptoProvider, Flash: FlashPageStore>(
+        to payload: Span<UInt8>, crypto: inout Crypto, store: inout ProvisioningStore<Flash>
+    ) -> ProvisioningResult {
+        let message: ProvisioningMessage
+        do throws(ProvisioningMessageError) {
+            message = try ProvisioningMessage(parsing: payload)
+        } catch {
+            return ProvisioningResult(answer: Self.malformed(payload, error))
+        }
+        switch message {
+        case .status(let nonce):
+            return ProvisioningResult(answer: .statusReport(
+                ProvisioningStatusReport(nonce: nonce, isProvisioned: false, firmware: firmware, suites: suites)))
+        case .hello(let nonce, let seed, let suite):
+            return ProvisioningResult(answer: hello(nonce: nonce, seed: seed, suite: suite, crypto: &crypto))
+        case .provision(let nonce, let keyID, let gatewayCredential, let policy):
+            return provision(nonce: nonce, keyID: keyID, gatewayCredential: gatewayCredential, policy: policy,
+                             crypto: crypto, store: &store)
+        case .factoryReset(let nonce, let deviceID):
+            let matches: Bool
+            switch pending {
+            case .some(let key): matches = Self.same(key.deviceID, deviceID)
+            case .none: matches = false
+            }
+            guard matches else { return ProvisioningResult(answer: Self.error(nonce, .wrongDeviceID, "not this board")) }
+            return factoryReset(nonce: nonce, store: &store)
+        default:
+            return ProvisioningResult(answer: Self.unexpected(message))
+        }
+    }
+
+    /// `hello`: a new key pair for `suite` (replacing a pending one) and a random device-id.
+    mutating func hello<Crypto: CryptoProvider>(nonce: ProvisioningNonce, seed: Bytes32, suite rawSuite: Int32,
+                                                crypto: inout Crypto) -> ProvisioningMessage {
+        pending.take()?.destroy()
+        guard let suite = EDHOCCipherSuite(rawValue: rawSuite), suites.contains(rawSuite) else {
+            return Self.error(nonce, .unsupportedSuite, "suites are 0 and 2")
+        }
+        var ikm = Bytes32.zero
+        var deviceID = DeviceIdentifier(repeating: 0)
+        do {
+            var span = ikm.mutableSpan
+            crypto.fillRandom(&span)
+            var idSpan = deviceID.mutableSpan
+            crypto.fillRandom(&idSpan)
+        }
+        var prk = crypto.hkdfExtract(salt: seed.span, ikm: ikm.span)
+        ikm.wipe()
+        defer { prk.wipe() }
+        var counter: UInt8 = 0
+        while counter < Self.maxKeyGenerationAttempts {
+            var key = Bytes32.zero
+            var info = BoundedBytes<24>()
+            do throws(ProtocolBufferError) {
+                try Self.append("rampart static key", to: &info)
+                try info.append(UInt8(truncatingIfNeeded: suite.rawValue))
+                try info.append(counter)
+            } catch {
+                break
+            }
+            do throws(CryptoError) {
+                var span = key.mutableSpan
+                try crypto.hkdfExpand(prk: prk.span, info: info.span, into: &span)
+            } catch {
+                key.wipe()
+                break
+            }
+            counter &+= 1
+            let x: Bytes32
+            var y: Bytes32? = nil
+            switch suite {
+            case .suite0:
+                x = crypto.x25519PublicKey(privateKey: key)
+            case .suite2:
+                do throws(CryptoError) {
+                    let point = try crypto.p256PublicKey(privateKey: key)
+                    x = point.x
+                    y = point.y
+                } catch {
+                    key.wipe()
+                    continue
+                }
+            }
+            pending = PendingKey(nonce: nonce, deviceID: deviceID, suite: suite, privateKey: key, x: x, y: y)
+            key.wipe()
+            return .offer(ProvisioningOffer(nonce: nonce, deviceID: deviceID, firmware: firmware, suites: suites,
+                                            suite: rawSuite, x: x, y: y))
+        }
+        return Self.error(nonce, .unexpected, "key generation failed")
+    }
+
+    /// `provision`: CRED_I from the pending key and the kid, the record saved and read back.
+    mutating func provision<Crypto: CryptoProvider, Flash: FlashPageStore>(
+        nonce: ProvisioningNonce, keyID: ProvisioningKeyID, gatewayCredential: CredentialStorage,
+        policy: ProvisioningPolicy, crypto: borrowing Crypto, store: inout ProvisioningStore<Flash>
+    ) -> ProvisioningResult {
+        guard let key = pending.take() else {
+            return ProvisioningResult(answer: Self.error(nonce, .unexpected, "send hello first"))
+        }
+        guard Self.same(key.nonce, nonce) else {
+            pending = consume key
+            return ProvisioningResult(answer: Self.error(nonce, .unexpected, "nonce is not the hello's"))
+        }
+        let gateway: EDHOCCredential
+        do throws(EDHOCError) {
+            gateway = try EDHOCCredential(ccs: gatewayCredential.span)
+        } catch {
+            pending = consume key
+            return ProvisioningResult(answer: Self.error(nonce, .badGatewayCredential, "CRED_R is not a CCS"))
+        }
+        guard gateway.suite == key.suite else {
+            pending = consume key
+            return ProvisioningResult(answer: Self.error(nonce, .badGatewayCredential, "CRED_R is for another suite"))
+        }
+        let device: EDHOCCredential
+        do throws(EDHOCError) {
+            device = try Self.deviceCredential(for: key, keyID: keyID)
+        } catch {
+            pending = consume key
+            return ProvisioningResult(answer: Self.error(nonce, .unexpected, "CRED_I does not fit"))
+        }
+        var record: ProvisioningRecord
+        do throws(ProvisioningRecordError) {
+            record = try ProvisioningRecord(deviceID: key.deviceID, suite: key.suite, privateKey: key.privateKey,
+                                            deviceCredential: device, gatewayCredential: gateway, policy: policy)
+        } catch {
+            pending = consume key
+            return ProvisioningResult(answer: Self.error(nonce, .badGatewayCredential, "CRED_R is for another suite"))
+        }
+        do throws(ProvisioningStoreError) {
+            try store.save(&record)
+        } catch {
+            // The previous state stays: no record (the board is unprovisioned) and the key
+            // pair still pending, so the host may send `provision` again.
+            record.destroy()
+            pending = consume key
+            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, Self.diagnostic(error)))
+        }
+        let savedSequence = record.sequence
+        record.destroy()
+        key.destroy()
+        // What the next boot will see is what the Device starts from.
+        guard let loaded = store.load() else {
+            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, "record did not read back"))
+        }
+        guard loaded.sequence == savedSequence,
+              loaded.deviceCredential.bytes.elementsEqual(device.bytes.span) else {
+            loaded.destroy()
+            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, "another record read back"))
+        }
+        return ProvisioningResult(answer: .done(nonce: nonce, credential: device.bytes), savedRecord: loaded)
+    }
+
+    /// CRED_I: `{2: "rampart-<device-id hex>", 8: {1: COSE_Key with kid, the public key}}`.
+    static func deviceCredential(for key: borrowing PendingKey, keyID: ProvisioningKeyID)
+        throws(EDHOCError) -> EDHOCCredential {
+        var subject = BoundedBytes<24>()
+        let digits: InlineArray<16, UInt8> = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39,
+                                               0x61, 0x62, 0x63, 0x64, 0x65, 0x66]
+        do throws(ProtocolBufferError) {
+            try append(subjectPrefix, to: &subject)
+            for i in 0..<8 {
+                try subject.append(digits[Int(key.deviceID[i] &>> 4)])
+                try subject.append(digits[Int(key.deviceID[i] & 0x0F)])
+            }
+        } catch {
+            throw .bufferTooSmall
+        }
+        var ccs = CredentialStorage()
+        try ccs.write { (writer: inout ByteWriter) throws(EDHOCError) in
+            try EDHOCCredential.writeCCS(suite: key.suite, subject: subject.span, keyID: keyID.span, x: key.x,
+                                         y: key.y, into: &writer)
+        }
+        return try EDHOCCredential(ccs: ccs.span)
+    }
+
+    // MARK: Provisioned
+
+    /// Answers one message on a provisioned board: status, factory-reset (of its own
+    /// device-id); `hello` and `provision` get error 1.
+    public mutating func respondProvisioned<Flash: FlashPageStore>(
+        to payload: Span<UInt8>, identity: ProvisionedIdentity, store: inout ProvisioningStore<Flash>
+    ) -> ProvisioningResult {
+        let message: ProvisioningMessage
+        do throws(ProvisioningMessageError) {
+            message = try ProvisioningMessage(parsing: payload)
+        } catch {
+            return ProvisioningResult(answer: Self.malformed(payload, error))
+        }
+        switch message {
+        case .status(let nonce):
+            return ProvisioningResult(answer: .statusReport(ProvisioningStatusReport(
+                nonce: nonce, isProvisioned: true, firmware: firmware, suites: suites, deviceID: identity.deviceID,
+                keyID: identity.keyID, credential: identity.credential, sequence: identity.sequence)))
+        case .hello(let nonce, _, _), .provision(let nonce, _, _, _):
+            return ProvisioningResult(answer: Self.error(nonce, .alreadyProvisioned, "factory-reset first"))
+        case .factoryReset(let nonce, let deviceID):
+            guard Self.same(identity.deviceID, deviceID) else {
+                return ProvisioningResult(answer: Self.error(nonce, .wrongDeviceID, "not this board"))
+            }
+            return factoryReset(nonce: nonce, store: &store)
+        default:
+            return ProvisioningResult(answer: Self.unexpected(message))
+        }
+    }
+
+    /// Erases both slots and wipes the pending key. A failed erase is error 5: the host
+    /// retries (erasing is idempotent); the board stays as it was.
+    mutating func factoryReset<Flash: FlashPageStore>(nonce: ProvisioningNonce,
+                                                      store: inout ProvisioningStore<Flash>) -> ProvisioningResult {
+        pending.take()?.destroy()
+        do throws(ProvisioningStoreError) {
+            try store.erase()
+        } catch {
+            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, "erase failed, send factory-reset again"))
+        }
+        return ProvisioningResult(answer: .resetDone(nonce: nonce), didFactoryReset: true)
+    }
+
+    // MARK: Answers
+
+    /// Error 3, echoing the nonce if the message shows one.
+    static func malformed(_ payload: Span<UInt8>, _ error: ProvisioningMessageError) -> ProvisioningMessage {
+        let nonce = ProvisioningMessage.readableNonce(in: payload) ?? ProvisioningNonce(repeating: 0)
+        switch error {
+        case .malformed: return Self.error(nonce, .malformed, "not a provisioning message")
+        case .unknownType: return Self.error(nonce, .malformed, "unknown message type")
+        case .tooLong: return Self.error(nonce, .malformed, "field too long")
+        }
+    }
+
+    /// A device message sent to the device: error 2; an `error` is not answered.
+    static func unexpected(_ message: ProvisioningMessage) -> ProvisioningMessage? {
+        if message.type == .error { return nil }
+        return Self.error(message.nonce, .unexpected, "not a host message")
+    }
+
+    static func error(_ nonce: ProvisioningNonce, _ code: ProvisioningErrorCode,
+                      _ diagnostic: StaticString) -> ProvisioningMessage {
+        .error(nonce: nonce, code: code.rawValue, diagnostic: text(diagnostic))
+    }
+
+    static func diagnostic(_ error: ProvisioningStoreError) -> StaticString {
+        switch error {
+        case .flashTooSmall: "flash too small for the record"
+        case .recordTooLong: "record too long"
+        case .writeFailed: "flash write failed"
+        case .verifyFailed: "flash read-back differs"
+        case .eraseFailed: "flash erase failed"
+        }
+    }
+
+    /// `string` as a text (cut at 48 bytes; every literal here is shorter).
+    static func text(_ string: StaticString) -> ProvisioningText {
+        var text = ProvisioningText()
+        try? append(string, to: &text)
+        return text
+    }
+
+    static func append<let capacity: Int>(_ string: StaticString,
+                                          to bytes: inout BoundedBytes<capacity>) throws(ProtocolBufferError) {
+        let buffer = UnsafeBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount)
+        for byte in buffer { try bytes.append(byte) }
+    }
+
+    static func same(_ a: InlineArray<8, UInt8>, _ b: InlineArray<8, UInt8>) -> Bool {
+        constantTimeEqual(a.span, b.span)
+    }
+}
