@@ -164,9 +164,42 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     }
 
     /// The local failure-rate indicator sent with telemetry, per mille.
-    public var failurePerMille: UInt16 {
-        UInt16(truncatingIfNeeded: min(1000, (UInt64(failureFractionQ16) &* 1000) &>> 16))
+    public var failurePerMille: UInt16 { Self.perMille(failureFractionQ16) }
+
+    static func perMille(_ fractionQ16: UInt32) -> UInt16 {
+        UInt16(truncatingIfNeeded: min(1000, (UInt64(fractionQ16) &* 1000) &>> 16))
     }
+}
+
+// MARK: In-place reads
+//
+// Embedded Swift passes a large struct to a non-mutating member by value: calling one from a
+// mutating method, or reading a field through an Optional (`context?.senderID`, a borrowing
+// `switch`), copies the whole value into the caller's stack frame first — all of a `Device`
+// (about 1.5 KB) or an OSCORE context. The firmware's paths use these `mutating` reads
+// instead, which work on the value where it is; the public computed properties above stay
+// for callers that hold a `let`.
+extension Device {
+    /// `senderID` without copying the context (or the device).
+    mutating func installedSenderID() -> OSCOREIdentifier? {
+        context?.senderIDInPlace()
+    }
+
+    /// `keyUsage` without copying the context (or the device).
+    mutating func installedKeyUsage() -> OSCOREKeyUsage? {
+        context?.usageInPlace()
+    }
+
+    /// `phase`, read by an owner that holds the device in an Optional.
+    mutating func currentPhase() -> DevicePhase { phase }
+
+    /// `counters`, read by an owner that holds the device in an Optional.
+    mutating func currentCounters() -> DeviceCounters { counters }
+}
+
+extension OSCORESecurityContext {
+    mutating func senderIDInPlace() -> OSCOREIdentifier { senderID }
+    mutating func usageInPlace() -> OSCOREKeyUsage { usage }
 }
 
 /// What `Device.dismantle()` hands back for the next device.

@@ -37,8 +37,9 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
     /// Loads the provisioning record from `flash` (newest valid slot). With one, builds the
     /// `Device` (static key from the record, CRED_R, policy → DeviceConfiguration) and the first
     /// poll starts EDHOC; without one, `phase == .unprovisioned` and it waits for `hello`.
-    // `@inline(never)` on the entry points: inlined into a board's main loop, their
-    // temporaries (page buffers, records, messages) would all stay in its one stack frame.
+    // `@inline(never)` on the entry points and on each transition: inlined, their temporaries
+    // (page buffers, records, messages, a `Device` being built) would all stay in one stack
+    // frame — a board's main loop's — instead of each using the stack only while it runs.
     @inline(never)
     public init(crypto: consuming Crypto, sensor: Sensor, flash: consuming Flash,
                 firmwareVersion: StaticString, nowMilliseconds: UInt64) {
@@ -46,26 +47,25 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
         responder = ProvisioningResponder(firmwareVersion: firmwareVersion)
         idleCrypto = crypto
         idleSensor = sensor
-        if let record = store.load() {
-            start(from: record, now: nowMilliseconds)
-        }
+        start(now: nowMilliseconds)
     }
+
+    // The getters below are `mutating get`, and read through the optional in place
+    // (`device!.currentPhase()`): a borrowing read of `device` — a `switch`, `device?.phase`
+    // — copies the whole `Device` (about 1.5 KB) into a temporary on the boards. The board
+    // code holds the application in a `var` anyway.
 
     /// `.unprovisioned`, `.provisioning` (a key pair offered, `provision` awaited), or the
     /// running `Device`'s phase.
-    ///
-    /// `mutating get`, like `counters` and `senderID`: reading through the optional in place
-    /// (`device!`) needs exclusive access; a borrowing `switch` over it copied the whole
-    /// `Device` into a temporary on the boards (a 2.5 KB stack frame).
     public var phase: DevicePhase {
         mutating get {
-            device != nil ? device!.phase : (responder.hasPendingKey ? .provisioning : .unprovisioned)
+            device != nil ? device!.currentPhase() : (responder.hasPendingKey ? .provisioning : .unprovisioned)
         }
     }
 
     /// The `Device`'s counters; `DeviceCounters()` when there is none.
     public var counters: DeviceCounters {
-        mutating get { device != nil ? device!.counters : DeviceCounters() }
+        mutating get { device != nil ? device!.currentCounters() : DeviceCounters() }
     }
 
     /// The board's device-id once provisioned.
@@ -74,12 +74,7 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
     public var keyID: ProvisioningKeyID? { identity?.keyID }
     /// The session's C_R (nil without a session).
     public var senderID: OSCOREIdentifier? {
-        @inline(never) get {
-            switch device {
-            case .some(let running): running.senderID
-            case .none: nil
-            }
-        }
+        mutating get { device != nil ? device!.installedSenderID() : nil }
     }
     /// The sequence number of the record in use.
     public var recordSequence: UInt32? { identity?.sequence }
@@ -88,47 +83,68 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
     @inline(never)
     public mutating func receive(_ payload: Span<UInt8>, nowMilliseconds now: UInt64) {
         guard !payload.isEmpty else { return }
-        guard ProvisioningMessage.isProvisioning(firstByte: payload[0]) else {
-            device?.receive(payload, nowMilliseconds: now)
-            return
+        if ProvisioningMessage.isProvisioning(firstByte: payload[0]) {
+            receiveProvisioning(payload, now: now)
+        } else if device != nil {
+            device!.receive(payload, nowMilliseconds: now)
         }
-        var result: ProvisioningResult
-        if let identity {
-            result = responder.respondProvisioned(to: payload, identity: identity, store: &store)
+    }
+
+    /// A provisioning message: the responder answers into `pendingAnswer` (sent by the next
+    /// `poll`); a saved record starts the `Device`, a factory reset ends it.
+    @inline(never)
+    mutating func receiveProvisioning(_ payload: Span<UInt8>, now: UInt64) {
+        let effect: ProvisioningEffect
+        if identity != nil {
+            effect = responder.answerProvisioned(to: payload, identity: identity!, store: &store,
+                                                 answer: &pendingAnswer)
         } else if idleCrypto != nil {
-            result = responder.respondUnprovisioned(to: payload, crypto: &idleCrypto!, store: &store)
+            effect = responder.answerUnprovisioned(to: payload, crypto: &idleCrypto!, store: &store,
+                                                   answer: &pendingAnswer)
         } else {
             return
         }
-        pendingAnswer = result.answer
-        if result.didFactoryReset { stopDevice() }
-        if let record = result.savedRecord.take() { start(from: record, now: now) }
+        switch effect {
+        case .none: break
+        case .saved: start(now: now)
+        case .factoryReset: stopDevice()
+        }
     }
 
+    /// The longest payload `poll` writes: a provisioning answer (`ProvisioningMessage.maxByteCount`)
+    /// or a `Device` datagram (`DeviceLimits.datagramByteCount`), whichever is longer.
+    public static var maxPayloadByteCount: Int { max(ProvisioningMessage.maxByteCount, DeviceLimits.datagramByteCount) }
+
     /// The next payload to frame and send: a pending provisioning answer first, then the
-    /// Device's datagram. `output.count >= SerialFraming.maxPayloadByteCount`.
+    /// Device's datagram. `output.count >= maxPayloadByteCount`.
     @inline(never)
     public mutating func poll(nowMilliseconds now: UInt64, into output: inout MutableSpan<UInt8>) -> DevicePoll {
-        if let answer = pendingAnswer {
-            pendingAnswer = nil
-            var encoded = AnswerStorage(repeating: 0)
-            var count = 0
-            do {
-                var writer = ByteWriter(encoded.mutableSpan)
-                do throws(ProtocolBufferError) {
-                    try answer.write(into: &writer)
-                    count = writer.count
-                } catch {
-                    count = 0
-                }
-            }
-            if count > output.count { count = 0 }
-            for i in 0..<count { output[i] = encoded[i] }
+        if pendingAnswer != nil {
             // Poll again at once: the device may have a datagram ready too.
-            return DevicePoll(datagramByteCount: count, wakeAtMilliseconds: now)
+            return DevicePoll(datagramByteCount: writePendingAnswer(into: &output), wakeAtMilliseconds: now)
         }
         guard device != nil else { return DevicePoll(datagramByteCount: 0, wakeAtMilliseconds: UInt64.max) }
         return device!.poll(nowMilliseconds: now, into: &output)
+    }
+
+    /// Encodes `pendingAnswer` into `output` and clears it; 0 bytes if it does not fit.
+    @inline(never)
+    mutating func writePendingAnswer(into output: inout MutableSpan<UInt8>) -> Int {
+        guard let answer = pendingAnswer.take() else { return 0 }
+        var encoded = AnswerStorage(repeating: 0)
+        var count = 0
+        do {
+            var writer = ByteWriter(encoded.mutableSpan)
+            do throws(ProtocolBufferError) {
+                try answer.write(into: &writer)
+                count = writer.count
+            } catch {
+                count = 0
+            }
+        }
+        if count > output.count { count = 0 }
+        for i in 0..<count { output[i] = encoded[i] }
+        return count
     }
 
     /// Ends the application: dismantles the `Device` (wiping its session secrets and static
@@ -141,34 +157,48 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
 
     // MARK: Transitions
 
-    /// Builds the `Device` from `record` and moves the crypto provider and the sensor into
-    /// it. A record whose private key is not CRED_I's (damage the CRC missed) leaves the
-    /// board unprovisioned.
+    /// Builds the `Device` from the record in the store (at boot, and after `provision` saved
+    /// one: reading it back is what the next boot would do) and moves the crypto provider and
+    /// the sensor into it. No record, or one whose private key is not CRED_I's (damage the
+    /// CRC missed), leaves the board unprovisioned.
     @inline(never)
-    mutating func start(from record: consuming ProvisioningRecord, now: UInt64) {
-        guard device == nil, idleCrypto != nil, idleSensor != nil else {
-            record.destroy()
+    mutating func start(now: UInt64) {
+        guard device == nil, idleCrypto != nil, idleSensor != nil else { return }
+        // Reading the record and building the `Device` each in their own frame: the record's
+        // buffers are gone before the `Device` (about 1.5 KB) is built.
+        guard var parts = loadDeviceParts(), let key = parts.staticKey.take() else { return }
+        // Both present: checked above.
+        guard let crypto = idleCrypto.take(), let sensor = idleSensor.take() else {
+            key.destroy()
             return
         }
-        var staticKey: EDHOCStaticKey? = nil
-        do throws(EDHOCError) {
-            staticKey = try record.staticKey(crypto: idleCrypto!)
-        } catch {
-            staticKey = nil
-        }
-        guard let key = staticKey.take(), let crypto = idleCrypto.take(), let sensor = idleSensor.take() else {
-            record.destroy()
-            return
-        }
-        identity = ProvisionedIdentity(record: record)
         // The record guarantees CRED_R's suite is the key's: the checked initializer.
         device = Device(checkedCrypto: crypto, sensor: sensor, staticKey: key,
-                        gatewayCredential: record.gatewayCredential,
-                        configuration: record.policy.deviceConfiguration, nowMilliseconds: now)
+                        gatewayCredential: parts.gatewayCredential, configuration: parts.configuration,
+                        nowMilliseconds: now)
+    }
+
+    /// What `start` needs from the record, and `identity` set from it; nil (and nothing
+    /// set) without a usable record.
+    @inline(never)
+    mutating func loadDeviceParts() -> RecordedDeviceParts? {
+        guard var record = store.load() else { return nil }
+        var staticKey: EDHOCStaticKey? = nil
+        do throws(EDHOCError) {
+            staticKey = try record.makeStaticKey(crypto: &idleCrypto!)
+        } catch {
+            record.destroy()
+            return nil
+        }
+        identity = record.identity()
+        let parts = RecordedDeviceParts(staticKey: staticKey.take(), gatewayCredential: record.gatewayCredential,
+                                        configuration: record.policy.deviceConfiguration)
         record.destroy()
+        return parts
     }
 
     /// After a factory reset: the `Device`'s secrets wiped, its provider and sensor back here.
+    @inline(never)
     mutating func stopDevice() {
         identity = nil
         guard let running = device.take() else { return }
@@ -176,4 +206,12 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
         idleCrypto = parts.crypto
         idleSensor = parts.sensor
     }
+}
+
+/// A `Device`'s ingredients from the provisioning record: the static key (its private key
+/// is in there: `start` moves it into the `Device`, which destroys it), CRED_R, the policy.
+struct RecordedDeviceParts: ~Copyable {
+    var staticKey: EDHOCStaticKey?
+    let gatewayCredential: EDHOCCredential
+    let configuration: DeviceConfiguration
 }

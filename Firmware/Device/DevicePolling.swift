@@ -32,7 +32,7 @@ extension Device {
     }
 
     /// When the device next has something to do, if nothing arrives before.
-    func nextWake(now: UInt64) -> UInt64 {
+    mutating func nextWake(now: UInt64) -> UInt64 {
         if pendingEmptyAcknowledgement != nil { return now }
         if !exchange.isIdle { return exchange.deadline }
         switch phase {
@@ -71,11 +71,11 @@ extension Device {
     }
 
     /// Copies the exchange's datagram into `output`; 0 (as if lost) if it does not fit.
-    func copyDatagram(into output: inout MutableSpan<UInt8>) -> Int {
+    /// `mutating` only so that `self` is not copied to call it (see "In-place reads").
+    mutating func copyDatagram(into output: inout MutableSpan<UInt8>) -> Int {
         let count = exchange.datagramCount
         guard output.count >= count else { return 0 }
-        let source = exchange.datagram.span
-        for i in 0..<count { output[i] = source[i] }
+        for i in 0..<count { output[i] = exchange.datagram[i] }
         return count
     }
 

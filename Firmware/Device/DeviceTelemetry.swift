@@ -19,10 +19,10 @@ typealias ResponseStorage = InlineArray<96, UInt8>
 extension Device {
     /// Whether the session is due for a full re-key: by time, or by the OSCORE key usage
     /// counters before the key limits are reached.
-    func isRekeyDue(now: UInt64) -> Bool {
+    mutating func isRekeyDue(now: UInt64) -> Bool {
         guard now >= rekeyNotBefore else { return false }
         if now >= rekeyDueAt { return true }
-        guard let usage = keyUsage else { return false }
+        guard let usage = installedKeyUsage() else { return false }
         return usage.isRekeyDue || usage.countQ >= configuration.rekeyAfterProtectedMessages
             || usage.countV >= configuration.rekeyAfterFailedDecryptions
     }
@@ -37,7 +37,7 @@ extension Device {
         readingNumber &+= 1
         let reading = TelemetryReading(
             readingNumber: readingNumber, valueQ16: sensor.sampleQ16(nowMilliseconds: now),
-            failurePerMille: failurePerMille,
+            failurePerMille: Self.perMille(failureFractionQ16),
             uptimeSeconds: UInt32(truncatingIfNeeded: DeviceArithmetic.divide(now &- startedAt, by: 1000)))
         let messageID = takeMessageID()
         let token = newToken()

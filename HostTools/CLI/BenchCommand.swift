@@ -23,6 +23,14 @@ struct FirmwareBench: AsyncParsableCommand {
             so the board's timer counts instructions exactly and repeatably. Sizes come from \
             rampart.elf (flash, static RAM) and bench.elf (the crypto core's symbols).
 
+            Then the device application (rampart.elf): the board is provisioned through its \
+            pty with suite 0 and served by an in-process gateway until its first telemetry \
+            reading is acknowledged (firmware_stack_peak_bytes: painted peak over provisioning, \
+            EDHOC and telemetry; firmware_ram_bytes = static + that peak), then rebooted under \
+            -icount shift=7,align=off,sleep=on and served again: boot_to_telemetry_instructions \
+            counts the instructions from reset to the first acknowledged reading (the timer \
+            ticks the core spent awake × ns per tick / 128).
+
             Build the images first: make firmware bench-image BOARD=<board>
             (`make bench-firmware` does both, for mps2-an386 and microbit.)
             """)
@@ -61,7 +69,8 @@ struct FirmwareBench: AsyncParsableCommand {
         do { output = try BenchmarkOutput(parsing: result.outputText) } catch { throw CommandFailure("\(error)") }
         let app = try ELFFile(path: appELF.path)
         let bench = try ELFFile(path: benchELF.path)
-        let report = FirmwareBenchReport(output: output, application: app, benchmark: bench)
+        let device = try await DeviceApplicationFigures.measure(board: board, firmware: appELF, timeout: .seconds(timeout))
+        let report = FirmwareBenchReport(output: output, application: app, benchmark: bench, device: device)
         print(json ? report.json : report.table)
     }
 }
@@ -139,7 +148,7 @@ struct HandshakeBench: AsyncParsableCommand {
 struct FirmwareBenchReport {
     var fields: [(key: String, value: String)] = []
 
-    init(output: BenchmarkOutput, application: ELFFile, benchmark: ELFFile) {
+    init(output: BenchmarkOutput, application: ELFFile, benchmark: ELFFile, device: DeviceApplicationFigures) {
         func add(_ key: String, _ value: UInt64?) {
             if let value { fields.append((key, "\(value)")) }
         }
@@ -156,6 +165,13 @@ struct FirmwareBenchReport {
         add("flash_bytes", UInt64(application.flashBytes))
         add("static_ram_bytes", UInt64(application.staticRAMBytes))
         add("ram_bytes", UInt64(application.staticRAMBytes) + output.stackPeakBytes)
+        // The device application (rampart.elf) itself, provisioned and served by the gateway.
+        add("firmware_flash_bytes", UInt64(application.flashBytes))
+        add("firmware_static_ram_bytes", device.staticRAMBytes)
+        add("firmware_stack_peak_bytes", device.stackPeakBytes)
+        add("firmware_ram_bytes", device.staticRAMBytes + device.stackPeakBytes)
+        add("boot_to_telemetry_instructions", device.bootToTelemetryInstructions)
+        fields.append(("boot_to_telemetry_suite", "\(DeviceApplicationFigures.suite)"))
         fields.append(("icount_shift", "7"))
         fields.append(("command", "\"make bench-firmware\""))
     }

@@ -56,6 +56,20 @@ public struct ProvisioningRecord: ~Copyable {
         try EDHOCStaticKey(crypto: crypto, privateKey: privateKey, credential: deviceCredential)
     }
 
+    /// `staticKey(crypto:)` for the firmware: `mutating` and `inout`, so that neither the
+    /// record nor the crypto provider is copied to make the call (Embedded Swift copies a
+    /// large struct passed to a borrowing member).
+    mutating func makeStaticKey<Crypto: CryptoProvider>(crypto: inout Crypto) throws(EDHOCError) -> EDHOCStaticKey {
+        try EDHOCStaticKey(crypto: crypto, privateKey: privateKey, credential: deviceCredential)
+    }
+
+    /// The public part, as `ProvisionedIdentity(record:)` without copying the record.
+    mutating func identity() -> ProvisionedIdentity {
+        let keyID = (try? ProvisioningKeyID(copying: deviceCredential.keyID.span)) ?? ProvisioningKeyID()
+        return ProvisionedIdentity(deviceID: deviceID, keyID: keyID, credential: deviceCredential.bytes,
+                                   sequence: sequence)
+    }
+
     /// Zeroes the private key in place; the record is unusable for EDHOC afterwards.
     public mutating func wipe() {
         privateKey.wipe()

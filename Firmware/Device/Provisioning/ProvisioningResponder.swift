@@ -18,6 +18,13 @@ public struct ProvisionedIdentity: Sendable {
         credential = record.deviceCredential.bytes
         sequence = record.sequence
     }
+
+    init(deviceID: DeviceIdentifier, keyID: ProvisioningKeyID, credential: CredentialStorage, sequence: UInt32) {
+        self.deviceID = deviceID
+        self.keyID = keyID
+        self.credential = credential
+        self.sequence = sequence
+    }
 }
 
 /// The key pair generated for `hello`, waiting in RAM for `provision`. Non-copyable: it
@@ -34,6 +41,23 @@ struct PendingKey: ~Copyable {
 
     consuming func destroy() {
         privateKey.wipe()
+    }
+
+    /// Whether a `factory-reset` names this key's device-id. `mutating` so that a check
+    /// through `pending!` reads the key where it is instead of copying it.
+    mutating func matches(_ other: DeviceIdentifier) -> Bool {
+        constantTimeEqual(deviceID.span, other.span)
+    }
+}
+
+/// Why `provision` failed: the `error` answer's code and diagnostic.
+struct ProvisioningFailure: Error {
+    let code: ProvisioningErrorCode
+    let diagnostic: StaticString
+
+    init(_ code: ProvisioningErrorCode, _ diagnostic: StaticString) {
+        self.code = code
+        self.diagnostic = diagnostic
     }
 }
 
@@ -54,6 +78,18 @@ public struct ProvisioningResult: ~Copyable {
         self.savedRecord = savedRecord
         self.didFactoryReset = didFactoryReset
     }
+}
+
+/// What a provisioning message did besides its answer: the small result of the responder's
+/// in-place entry points (`answerUnprovisioned`, `answerProvisioned`). `DeviceApplication`
+/// uses those rather than `ProvisioningResult`, which carries a whole record and message:
+/// returned by value through each call, they were copied into every frame on the way.
+enum ProvisioningEffect {
+    case none
+    /// `provision` saved a record and read it back: the owner loads it from the store.
+    case saved
+    /// Both slots were erased and the pending key wiped: the owner ends its `Device`.
+    case factoryReset
 }
 
 /// The board's side of docs/provisioning.md: answers every host message with one message
@@ -113,35 +149,51 @@ public struct ProvisioningResponder: ~Copyable {
     public mutating func respondUnprovisioned<Crypto: CryptoProvider, Flash: FlashPageStore>(
         to payload: Span<UInt8>, crypto: inout Crypto, store: inout ProvisioningStore<Flash>
     ) -> ProvisioningResult {
+        var answer: ProvisioningMessage? = nil
+        let effect = answerUnprovisioned(to: payload, crypto: &crypto, store: &store, answer: &answer)
+        return ProvisioningResult(answer: answer, savedRecord: effect == .saved ? store.load() : nil,
+                                  didFactoryReset: effect == .factoryReset)
+    }
+
+    /// `respondUnprovisioned` in place: the answer goes into `answer` (left nil when the
+    /// message gets none), and a saved record stays in `store` for the caller to load.
+    @inline(never)
+    mutating func answerUnprovisioned<Crypto: CryptoProvider, Flash: FlashPageStore>(
+        to payload: Span<UInt8>, crypto: inout Crypto, store: inout ProvisioningStore<Flash>,
+        answer: inout ProvisioningMessage?
+    ) -> ProvisioningEffect {
         let message: ProvisioningMessage
         do throws(ProvisioningMessageError) {
             message = try ProvisioningMessage(parsing: payload)
         } catch {
-            return ProvisioningResult(answer: Self.malformed(payload, error))
+            answer = Self.malformed(payload, error)
+            return .none
         }
         switch message {
         case .status(let nonce):
-            return ProvisioningResult(answer: .statusReport(
-                ProvisioningStatusReport(nonce: nonce, isProvisioned: false, firmware: firmware, suites: suites)))
+            answer = .statusReport(
+                ProvisioningStatusReport(nonce: nonce, isProvisioned: false, firmware: firmware, suites: suites))
+            return .none
         case .hello(let nonce, let seed, let suite):
-            return ProvisioningResult(answer: hello(nonce: nonce, seed: seed, suite: suite, crypto: &crypto))
+            answer = hello(nonce: nonce, seed: seed, suite: suite, crypto: &crypto)
+            return .none
         case .provision(let nonce, let keyID, let gatewayCredential, let policy):
             return provision(nonce: nonce, keyID: keyID, gatewayCredential: gatewayCredential, policy: policy,
-                             crypto: crypto, store: &store)
+                             crypto: &crypto, store: &store, answer: &answer)
         case .factoryReset(let nonce, let deviceID):
-            let matches: Bool
-            switch pending {
-            case .some(let key): matches = Self.same(key.deviceID, deviceID)
-            case .none: matches = false
+            guard pending != nil, pending!.matches(deviceID) else {
+                answer = Self.error(nonce, .wrongDeviceID, "not this board")
+                return .none
             }
-            guard matches else { return ProvisioningResult(answer: Self.error(nonce, .wrongDeviceID, "not this board")) }
-            return factoryReset(nonce: nonce, store: &store)
+            return factoryReset(nonce: nonce, store: &store, answer: &answer)
         default:
-            return ProvisioningResult(answer: Self.unexpected(message))
+            answer = Self.unexpected(message)
+            return .none
         }
     }
 
     /// `hello`: a new key pair for `suite` (replacing a pending one) and a random device-id.
+    @inline(never)
     mutating func hello<Crypto: CryptoProvider>(nonce: ProvisioningNonce, seed: Bytes32, suite rawSuite: Int32,
                                                 crypto: inout Crypto) -> ProvisioningMessage {
         pending.take()?.destroy()
@@ -202,65 +254,88 @@ public struct ProvisioningResponder: ~Copyable {
     }
 
     /// `provision`: CRED_I from the pending key and the kid, the record saved and read back.
+    @inline(never)
     mutating func provision<Crypto: CryptoProvider, Flash: FlashPageStore>(
         nonce: ProvisioningNonce, keyID: ProvisioningKeyID, gatewayCredential: CredentialStorage,
-        policy: ProvisioningPolicy, crypto: borrowing Crypto, store: inout ProvisioningStore<Flash>
-    ) -> ProvisioningResult {
+        policy: ProvisioningPolicy, crypto: inout Crypto, store: inout ProvisioningStore<Flash>,
+        answer: inout ProvisioningMessage?
+    ) -> ProvisioningEffect {
         guard let key = pending.take() else {
-            return ProvisioningResult(answer: Self.error(nonce, .unexpected, "send hello first"))
+            answer = Self.error(nonce, .unexpected, "send hello first")
+            return .none
         }
         guard Self.same(key.nonce, nonce) else {
             pending = consume key
-            return ProvisioningResult(answer: Self.error(nonce, .unexpected, "nonce is not the hello's"))
+            answer = Self.error(nonce, .unexpected, "nonce is not the hello's")
+            return .none
         }
+        var credential = CredentialStorage()
+        var savedSequence: UInt32 = 0
+        var failure: ProvisioningFailure? = nil
+        do throws(ProvisioningFailure) {
+            savedSequence = try Self.saveRecord(key: key, keyID: keyID, gatewayCredential: gatewayCredential,
+                                                policy: policy, deviceCredential: &credential, store: &store)
+        } catch {
+            failure = error
+        }
+        if let failure {
+            // The previous state stays: no record (the board is unprovisioned) and the key
+            // pair still pending, so the host may send `provision` again.
+            pending = consume key
+            answer = Self.error(nonce, failure.code, failure.diagnostic)
+            return .none
+        }
+        key.destroy()
+        // What the next boot will see is what the Device starts from: the slot just written
+        // must be the newest valid one.
+        guard store.currentSequence() == savedSequence else {
+            answer = Self.error(nonce, .storageFailed, "another record read back")
+            return .none
+        }
+        answer = .done(nonce: nonce, credential: credential)
+        return .saved
+    }
+
+    /// Builds the record from `key` (CRED_I into `deviceCredential`, CRED_R checked) and
+    /// saves it; returns its sequence number. Its own frame: the record, both credentials
+    /// and the store's slot buffers are gone before the caller builds the answer.
+    @inline(never)
+    static func saveRecord<Flash: FlashPageStore>(
+        key: borrowing PendingKey, keyID: ProvisioningKeyID, gatewayCredential: CredentialStorage,
+        policy: ProvisioningPolicy, deviceCredential: inout CredentialStorage, store: inout ProvisioningStore<Flash>
+    ) throws(ProvisioningFailure) -> UInt32 {
         let gateway: EDHOCCredential
         do throws(EDHOCError) {
             gateway = try EDHOCCredential(ccs: gatewayCredential.span)
         } catch {
-            pending = consume key
-            return ProvisioningResult(answer: Self.error(nonce, .badGatewayCredential, "CRED_R is not a CCS"))
+            throw ProvisioningFailure(.badGatewayCredential, "CRED_R is not a CCS")
         }
         guard gateway.suite == key.suite else {
-            pending = consume key
-            return ProvisioningResult(answer: Self.error(nonce, .badGatewayCredential, "CRED_R is for another suite"))
+            throw ProvisioningFailure(.badGatewayCredential, "CRED_R is for another suite")
         }
         let device: EDHOCCredential
         do throws(EDHOCError) {
             device = try Self.deviceCredential(for: key, keyID: keyID)
         } catch {
-            pending = consume key
-            return ProvisioningResult(answer: Self.error(nonce, .unexpected, "CRED_I does not fit"))
+            throw ProvisioningFailure(.unexpected, "CRED_I does not fit")
         }
         var record: ProvisioningRecord
         do throws(ProvisioningRecordError) {
             record = try ProvisioningRecord(deviceID: key.deviceID, suite: key.suite, privateKey: key.privateKey,
                                             deviceCredential: device, gatewayCredential: gateway, policy: policy)
         } catch {
-            pending = consume key
-            return ProvisioningResult(answer: Self.error(nonce, .badGatewayCredential, "CRED_R is for another suite"))
+            throw ProvisioningFailure(.badGatewayCredential, "CRED_R is for another suite")
         }
         do throws(ProvisioningStoreError) {
             try store.save(&record)
         } catch {
-            // The previous state stays: no record (the board is unprovisioned) and the key
-            // pair still pending, so the host may send `provision` again.
             record.destroy()
-            pending = consume key
-            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, Self.diagnostic(error)))
+            throw ProvisioningFailure(.storageFailed, Self.diagnostic(error))
         }
-        let savedSequence = record.sequence
+        let sequence = record.sequence
         record.destroy()
-        key.destroy()
-        // What the next boot will see is what the Device starts from.
-        guard let loaded = store.load() else {
-            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, "record did not read back"))
-        }
-        guard loaded.sequence == savedSequence,
-              loaded.deviceCredential.bytes.elementsEqual(device.bytes.span) else {
-            loaded.destroy()
-            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, "another record read back"))
-        }
-        return ProvisioningResult(answer: .done(nonce: nonce, credential: device.bytes), savedRecord: loaded)
+        deviceCredential = device.bytes
+        return sequence
     }
 
     /// CRED_I: `{2: "rampart-<device-id hex>", 8: {1: COSE_Key with kid, the public key}}`.
@@ -293,40 +368,59 @@ public struct ProvisioningResponder: ~Copyable {
     public mutating func respondProvisioned<Flash: FlashPageStore>(
         to payload: Span<UInt8>, identity: ProvisionedIdentity, store: inout ProvisioningStore<Flash>
     ) -> ProvisioningResult {
+        var answer: ProvisioningMessage? = nil
+        let effect = answerProvisioned(to: payload, identity: identity, store: &store, answer: &answer)
+        return ProvisioningResult(answer: answer, didFactoryReset: effect == .factoryReset)
+    }
+
+    /// `respondProvisioned` in place (see `answerUnprovisioned`).
+    @inline(never)
+    mutating func answerProvisioned<Flash: FlashPageStore>(
+        to payload: Span<UInt8>, identity: borrowing ProvisionedIdentity, store: inout ProvisioningStore<Flash>,
+        answer: inout ProvisioningMessage?
+    ) -> ProvisioningEffect {
         let message: ProvisioningMessage
         do throws(ProvisioningMessageError) {
             message = try ProvisioningMessage(parsing: payload)
         } catch {
-            return ProvisioningResult(answer: Self.malformed(payload, error))
+            answer = Self.malformed(payload, error)
+            return .none
         }
         switch message {
         case .status(let nonce):
-            return ProvisioningResult(answer: .statusReport(ProvisioningStatusReport(
+            answer = .statusReport(ProvisioningStatusReport(
                 nonce: nonce, isProvisioned: true, firmware: firmware, suites: suites, deviceID: identity.deviceID,
-                keyID: identity.keyID, credential: identity.credential, sequence: identity.sequence)))
+                keyID: identity.keyID, credential: identity.credential, sequence: identity.sequence))
+            return .none
         case .hello(let nonce, _, _), .provision(let nonce, _, _, _):
-            return ProvisioningResult(answer: Self.error(nonce, .alreadyProvisioned, "factory-reset first"))
+            answer = Self.error(nonce, .alreadyProvisioned, "factory-reset first")
+            return .none
         case .factoryReset(let nonce, let deviceID):
             guard Self.same(identity.deviceID, deviceID) else {
-                return ProvisioningResult(answer: Self.error(nonce, .wrongDeviceID, "not this board"))
+                answer = Self.error(nonce, .wrongDeviceID, "not this board")
+                return .none
             }
-            return factoryReset(nonce: nonce, store: &store)
+            return factoryReset(nonce: nonce, store: &store, answer: &answer)
         default:
-            return ProvisioningResult(answer: Self.unexpected(message))
+            answer = Self.unexpected(message)
+            return .none
         }
     }
 
     /// Erases both slots and wipes the pending key. A failed erase is error 5: the host
     /// retries (erasing is idempotent); the board stays as it was.
-    mutating func factoryReset<Flash: FlashPageStore>(nonce: ProvisioningNonce,
-                                                      store: inout ProvisioningStore<Flash>) -> ProvisioningResult {
+    @inline(never)
+    mutating func factoryReset<Flash: FlashPageStore>(nonce: ProvisioningNonce, store: inout ProvisioningStore<Flash>,
+                                                      answer: inout ProvisioningMessage?) -> ProvisioningEffect {
         pending.take()?.destroy()
         do throws(ProvisioningStoreError) {
             try store.erase()
         } catch {
-            return ProvisioningResult(answer: Self.error(nonce, .storageFailed, "erase failed, send factory-reset again"))
+            answer = Self.error(nonce, .storageFailed, "erase failed, send factory-reset again")
+            return .none
         }
-        return ProvisioningResult(answer: .resetDone(nonce: nonce), didFactoryReset: true)
+        answer = .resetDone(nonce: nonce)
+        return .factoryReset
     }
 
     // MARK: Answers

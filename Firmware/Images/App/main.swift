@@ -21,7 +21,13 @@ let firmwareVersion: StaticString = "rampart-0.5"
 /// reading at least every 134 s on the nRF boards.
 let maxSleepMilliseconds: UInt64 = 60_000
 
-typealias FrameStorage = InlineArray<528, UInt8>
+/// A frame as `send` writes it: the longest payload the application sends
+/// (`DeviceApplication.maxPayloadByteCount`, 256) framed, `SerialFraming.maxFrameByteCount(
+/// payloadByteCount: 256)` = 264 bytes. The board's stack is small (the micro:bit has 16 KB
+/// of RAM in all): buffers are sized for what is sent, not for the largest frame possible.
+typealias FrameStorage = InlineArray<264, UInt8>
+/// What `DeviceApplication.poll` writes into.
+typealias PayloadStorage = InlineArray<256, UInt8>
 
 func applicationMain() -> Never {
     // Peak stack is measured by painting (make bench-firmware reads it from the log).
@@ -35,16 +41,14 @@ func applicationMain() -> Never {
     board.log.write(ThisBoard.entropyDescription)
     board.log.write("\n")
 
-    var application = DeviceApplication(
-        crypto: SoftwareCrypto(random: makeGenerator(&board.entropy, purpose: "rampart device")),
-        sensor: WaveformSensor(noise: makeGenerator(&board.entropy, purpose: "rampart sensor noise")),
-        flash: board.flash, firmwareVersion: firmwareVersion, nowMilliseconds: milliseconds(&board.clock))
+    var application = makeApplication(entropy: &board.entropy, flash: board.flash,
+                                      nowMilliseconds: milliseconds(&board.clock))
     var reporter = LogReporter()
     reporter.report(&application, to: &board.log)
 
     var measurement = BootMeasurement()
     var decoder = SerialFrameDecoder<512>()
-    var payload = InlineArray<512, UInt8>(repeating: 0)
+    var payload = PayloadStorage(repeating: 0)
     var frame = FrameStorage(repeating: 0)
     while true {
         while let byte = board.serial.read() {
@@ -72,6 +76,19 @@ func applicationMain() -> Never {
             measurement.sleptTicks &+= board.clock.nowTicks() &- asleepAt
         }
     }
+}
+
+/// The application with its random streams. Not inlined: the generators and the provider
+/// being built are temporaries of this frame, gone before the main loop runs, rather than
+/// stack the main loop's frame keeps for ever.
+@inline(never)
+func makeApplication<Entropy: RandomSource, Flash: FlashPageStore>(
+    entropy: inout Entropy, flash: Flash, nowMilliseconds: UInt64
+) -> DeviceApplication<SoftwareCrypto<HMACDRBG>, WaveformSensor<HMACDRBG>, Flash> {
+    DeviceApplication(
+        crypto: SoftwareCrypto(random: makeGenerator(&entropy, purpose: "rampart device")),
+        sensor: WaveformSensor(noise: makeGenerator(&entropy, purpose: "rampart sensor noise")),
+        flash: flash, firmwareVersion: firmwareVersion, nowMilliseconds: nowMilliseconds)
 }
 
 /// An HMAC-DRBG instantiated from 48 bytes of the board's random source (SP 800-90A: entropy
