@@ -31,7 +31,7 @@ run_group() {
         exit 1
     fi
 }
-SOLO="FirmwareTests|BoardEndToEnd|LifecycleTests|EndToEnd|SimulatorTests|BenchmarkSmoke"
+SOLO="FirmwareTests|BoardEndToEnd|LifecycleTests|GatewayServerTests.EndToEnd|SimulatorTests|BenchmarkSmoke"
 run_group "firmware images on QEMU boards" --filter FirmwareTests
 run_group "boards end to end: QEMU boards provisioned and served by the gateway" --filter BoardEndToEnd
 run_group "gateway start and shutdown (port reuse)" --filter LifecycleTests

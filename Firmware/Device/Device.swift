@@ -34,7 +34,7 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     var crypto: Crypto
     var sensor: Sensor
     /// I and CRED_I (method 3). Destroyed by `shutdown()`.
-    let staticKey: EDHOCStaticKey
+    var staticKey: EDHOCStaticKey
     /// CRED_R: the gateway's credential for this device's suite.
     let gatewayCredential: EDHOCCredential
     /// The Initiator's suite preferences for a retry after ERR_CODE 2 (RFC 9528 §6.3.2):
@@ -94,15 +94,29 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     /// consumes is never lost on an error path.
     init(checkedCrypto crypto: consuming Crypto, sensor: consuming Sensor, staticKey: consuming EDHOCStaticKey,
          gatewayCredential: EDHOCCredential, configuration: DeviceConfiguration, nowMilliseconds: UInt64) {
+        let messageID = Self.initialMessageID(crypto: &crypto)
+        self.init(checkedCrypto: crypto, sensor: sensor, staticKey: staticKey, gatewayCredential: gatewayCredential,
+                  configuration: configuration, initialMessageID: messageID, nowMilliseconds: nowMilliseconds)
+    }
+
+    /// RFC 7252 §4.4: Message IDs start at a random value. Drawn before the device is built
+    /// (`DeviceApplication` draws it in a frame of its own): the random generator's stack
+    /// then never sits under the frame that holds the `Device` being built.
+    static func initialMessageID(crypto: inout Crypto) -> UInt16 {
+        var random = InlineArray<2, UInt8>(repeating: 0)
+        var span = random.mutableSpan
+        crypto.fillRandom(&span)
+        return UInt16(random[0]) &<< 8 | UInt16(random[1])
+    }
+
+    @inline(never)
+    init(checkedCrypto crypto: consuming Crypto, sensor: consuming Sensor, staticKey: consuming EDHOCStaticKey,
+         gatewayCredential: EDHOCCredential, configuration: DeviceConfiguration, initialMessageID: UInt16,
+         nowMilliseconds: UInt64) {
         let suite = staticKey.credential.suite
         var preferences = EDHOCSuites()
         // One element always fits.
         try? preferences.append(suite.rawValue)
-        var random = InlineArray<2, UInt8>(repeating: 0)
-        do {
-            var span = random.mutableSpan
-            crypto.fillRandom(&span)
-        }
         self.crypto = crypto
         self.sensor = sensor
         self.staticKey = staticKey
@@ -115,8 +129,7 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
         self.roundTrip = RoundTripEstimator(minimumMilliseconds: ackTimeout,
                                             maximumMilliseconds: max(RoundTripEstimator.defaultMaximumMilliseconds, ackTimeout))
         self.counters.retransmissionTimeoutMilliseconds = roundTrip.timeoutMilliseconds
-        // RFC 7252 §4.4: start Message IDs at a random value.
-        self.nextMessageID = UInt16(random[0]) &<< 8 | UInt16(random[1])
+        self.nextMessageID = initialMessageID
     }
 
     /// Ends the device: aborts a handshake, wipes the OSCORE contexts and destroys the
@@ -137,6 +150,18 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
         abortHandshakeState()
         wipeContext()
         staticKey.destroy()
+        return DeviceParts(crypto: crypto, sensor: sensor, counters: counters)
+    }
+
+    /// `dismantle()` for an owner that holds the device in an Optional, without moving the
+    /// whole device through temporaries: wipes its secrets where it is and returns its crypto
+    /// provider and sensor. The owner must drop the device at once (`device = nil`): the
+    /// values returned are then the only ones left, their random streams continuing where the
+    /// device left them — a move, as with `dismantle()`.
+    mutating func dismantleInPlace() -> DeviceParts<Crypto, Sensor> {
+        abortHandshakeState()
+        wipeContext()
+        staticKey.wipe()
         return DeviceParts(crypto: crypto, sensor: sensor, counters: counters)
     }
 

@@ -43,11 +43,21 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
     @inline(never)
     public init(crypto: consuming Crypto, sensor: Sensor, flash: consuming Flash,
                 firmwareVersion: StaticString, nowMilliseconds: UInt64) {
+        self.init(crypto: crypto, sensor: sensor, flash: flash, firmwareVersion: firmwareVersion)
+        start(nowMilliseconds: nowMilliseconds)
+    }
+
+    /// The first half of `init(crypto:sensor:flash:firmwareVersion:nowMilliseconds:)`, for a
+    /// board's main loop: nothing read from flash yet (`phase == .unprovisioned`) until
+    /// `start(nowMilliseconds:)`. Split, an initializer's frame — which holds the whole
+    /// application while it is built — never sits under the record loading and the `Device`
+    /// construction on a small stack.
+    @inline(never)
+    public init(crypto: consuming Crypto, sensor: Sensor, flash: consuming Flash, firmwareVersion: StaticString) {
         store = ProvisioningStore(flash: flash)
         responder = ProvisioningResponder(firmwareVersion: firmwareVersion)
         idleCrypto = crypto
         idleSensor = sensor
-        start(now: nowMilliseconds)
     }
 
     // The getters below are `mutating get`, and read through the optional in place
@@ -106,7 +116,7 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
         }
         switch effect {
         case .none: break
-        case .saved: start(now: now)
+        case .saved: start(nowMilliseconds: now)
         case .factoryReset: stopDevice()
         }
     }
@@ -160,58 +170,105 @@ public struct DeviceApplication<Crypto: CryptoProvider, Sensor: DeviceSensor, Fl
     /// Builds the `Device` from the record in the store (at boot, and after `provision` saved
     /// one: reading it back is what the next boot would do) and moves the crypto provider and
     /// the sensor into it. No record, or one whose private key is not CRED_I's (damage the
-    /// CRC missed), leaves the board unprovisioned.
+    /// CRC missed), leaves the board unprovisioned. Does nothing once a `Device` runs.
     @inline(never)
-    mutating func start(now: UInt64) {
+    public mutating func start(nowMilliseconds now: UInt64) {
         guard device == nil, idleCrypto != nil, idleSensor != nil else { return }
-        // Reading the record and building the `Device` each in their own frame: the record's
-        // buffers are gone before the `Device` (about 1.5 KB) is built.
-        guard var parts = loadDeviceParts(), let key = parts.staticKey.take() else { return }
-        // Both present: checked above.
+        // Reading the record, checking its key (a scalar multiplication) and building the
+        // `Device` one after the other, each in its own frame: none of them sits on the
+        // stack under another.
+        var parts: RecordedDeviceParts? = nil
+        loadDeviceParts(into: &parts)
+        guard parts != nil else { return }
+        var staticKey: EDHOCStaticKey? = nil
+        makeStaticKey(from: &parts, into: &staticKey)
+        guard staticKey != nil else {
+            // Not CRED_I's key (damage the CRC missed): no device.
+            identity = nil
+            return
+        }
+        let messageID = Device<Crypto, Sensor>.initialMessageID(crypto: &idleCrypto!)
+        installDevice(&parts, staticKey: &staticKey, initialMessageID: messageID, now: now)
+    }
+
+    /// What `start` needs from the record into `parts`, and `identity` set from it; nothing
+    /// set without a record. The record is read in place in the store's frame.
+    @inline(never)
+    mutating func loadDeviceParts(into parts: inout RecordedDeviceParts?) {
+        var loaded: ProvisionedIdentity? = nil
+        _ = store.withNewestRecord { (record: inout ProvisioningRecord) in
+            parts = RecordedDeviceParts(record: &record)
+            loaded = record.identity()
+        }
+        identity = loaded
+    }
+
+    /// The static key from the record's private key and CRED_I, which it wipes from `parts`;
+    /// nil in `staticKey` when the private key is not CRED_I's.
+    @inline(never)
+    mutating func makeStaticKey(from parts: inout RecordedDeviceParts?, into staticKey: inout EDHOCStaticKey?) {
+        guard parts != nil, idleCrypto != nil else { return }
+        do throws(EDHOCError) {
+            staticKey = try parts!.makeStaticKey(crypto: &idleCrypto!)
+        } catch {
+            staticKey = nil
+        }
+    }
+
+    @inline(never)
+    mutating func installDevice(_ parts: inout RecordedDeviceParts?, staticKey: inout EDHOCStaticKey?,
+                                initialMessageID: UInt16, now: UInt64) {
+        guard let key = staticKey.take() else { return }
+        // Both present: `start` checked.
         guard let crypto = idleCrypto.take(), let sensor = idleSensor.take() else {
             key.destroy()
             return
         }
+        let (gatewayCredential, configuration) = parts!.publicParts()
         // The record guarantees CRED_R's suite is the key's: the checked initializer.
-        device = Device(checkedCrypto: crypto, sensor: sensor, staticKey: key,
-                        gatewayCredential: parts.gatewayCredential, configuration: parts.configuration,
-                        nowMilliseconds: now)
-    }
-
-    /// What `start` needs from the record, and `identity` set from it; nil (and nothing
-    /// set) without a usable record.
-    @inline(never)
-    mutating func loadDeviceParts() -> RecordedDeviceParts? {
-        guard var record = store.load() else { return nil }
-        var staticKey: EDHOCStaticKey? = nil
-        do throws(EDHOCError) {
-            staticKey = try record.makeStaticKey(crypto: &idleCrypto!)
-        } catch {
-            record.destroy()
-            return nil
-        }
-        identity = record.identity()
-        let parts = RecordedDeviceParts(staticKey: staticKey.take(), gatewayCredential: record.gatewayCredential,
-                                        configuration: record.policy.deviceConfiguration)
-        record.destroy()
-        return parts
+        device = Device(checkedCrypto: crypto, sensor: sensor, staticKey: key, gatewayCredential: gatewayCredential,
+                        configuration: configuration, initialMessageID: initialMessageID, nowMilliseconds: now)
     }
 
     /// After a factory reset: the `Device`'s secrets wiped, its provider and sensor back here.
     @inline(never)
     mutating func stopDevice() {
         identity = nil
-        guard let running = device.take() else { return }
-        let parts = running.dismantle()
+        guard device != nil else { return }
+        // In place: `device.take()!.dismantle()` moved the whole `Device` through three
+        // temporaries on the boards.
+        let parts = device!.dismantleInPlace()
+        device = nil
         idleCrypto = parts.crypto
         idleSensor = parts.sensor
     }
 }
 
-/// A `Device`'s ingredients from the provisioning record: the static key (its private key
-/// is in there: `start` moves it into the `Device`, which destroys it), CRED_R, the policy.
+/// A `Device`'s ingredients from the provisioning record: the private key and CRED_I (for
+/// the static key), CRED_R, the policy. Non-copyable for the private key, which
+/// `makeStaticKey` wipes (and every other path with `wipe()` or by having it moved there).
 struct RecordedDeviceParts: ~Copyable {
-    var staticKey: EDHOCStaticKey?
+    var privateKey: Bytes32
+    let deviceCredential: EDHOCCredential
     let gatewayCredential: EDHOCCredential
     let configuration: DeviceConfiguration
+
+    init(record: inout ProvisioningRecord) {
+        privateKey = record.privateKey
+        deviceCredential = record.deviceCredential
+        gatewayCredential = record.gatewayCredential
+        configuration = record.policy.deviceConfiguration
+    }
+
+    /// I with CRED_I; throws when the private key is not CRED_I's. Wipes the private key
+    /// here either way.
+    mutating func makeStaticKey<Crypto: CryptoProvider>(crypto: inout Crypto) throws(EDHOCError) -> EDHOCStaticKey {
+        defer { privateKey.wipe() }
+        return try EDHOCStaticKey(crypto: crypto, privateKey: privateKey, credential: deviceCredential)
+    }
+
+    /// CRED_R and the configuration, read in place (through `parts!`).
+    mutating func publicParts() -> (EDHOCCredential, DeviceConfiguration) {
+        (gatewayCredential, configuration)
+    }
 }

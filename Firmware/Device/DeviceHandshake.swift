@@ -134,30 +134,12 @@ extension Device {
         var message3 = Message3Storage(repeating: 0)
         var message3Count = 0
         var prefix = ConnectionIDPrefix()
-        var derived: OSCORESecurityContext? = nil
         do throws(EDHOCError) {
-            let processing = try state.processMessage2(crypto: crypto, message2: message2)
-            let processed = try processing.verifyMessage2(crypto: crypto, staticKey: staticKey,
-                                                          credentialR: gatewayCredential)
-            let session: EDHOCSession
-            do {
-                var writer = ByteWriter(message3.mutableSpan)
-                session = try processed.prepareMessage3(crypto: crypto, staticKey: staticKey, into: &writer)
-                message3Count = writer.count
-            }
-            do throws(EDHOCError) {
-                do throws(ProtocolBufferError) {
-                    try session.responderConnectionID.writeCompact(into: &prefix)
-                } catch {
-                    throw EDHOCError.tooLong
-                }
-                derived = try session.oscoreContext(crypto: crypto)
-            } catch {
-                session.close()
-                throw error
-            }
-            // Only the OSCORE context is needed from here: PRK_out goes now.
-            session.close()
+            // The derived context goes straight into `pendingContext` (no temporary copies of
+            // it here); installed only when the gateway confirms message_3.
+            message3Count = try Self.answerMessage2(state, message2: message2, crypto: crypto, staticKey: staticKey,
+                                                    credentialR: gatewayCredential, message3: &message3,
+                                                    prefix: &prefix, context: &pendingContext)
             counters.edhocSessionsEnded &+= 1
         } catch let error {
             // Every transition wiped the state it consumed, on failure too.
@@ -170,13 +152,47 @@ extension Device {
             }
             return
         }
-        guard let fresh = derived.take() else { return }
         counters.oscoreContextsDerived &+= 1
-        pendingContext = consume fresh
         sendMessage3(prefix: prefix, message3: message3.span.extracting(0..<message3Count), now: now)
     }
 
+    /// The EDHOC steps from message_2 to message_3 and the OSCORE context: writes message_3
+    /// and C_R's compact form, returns message_3's length. Static, with the crypto provider,
+    /// the static key and CRED_R borrowed once: called from the mutating method, every
+    /// borrowing call copied them into its frame again. Its own frame holds the typestates
+    /// while they live.
+    @inline(never)
+    static func answerMessage2(_ state: consuming EDHOCInitiatorWaitM2, message2: Span<UInt8>, crypto: borrowing Crypto,
+                               staticKey: borrowing EDHOCStaticKey, credentialR: borrowing EDHOCCredential,
+                               message3: inout Message3Storage, prefix: inout ConnectionIDPrefix,
+                               context: inout OSCORESecurityContext?) throws(EDHOCError) -> Int {
+        let processing = try state.processMessage2(crypto: crypto, message2: message2)
+        let processed = try processing.verifyMessage2(crypto: crypto, staticKey: staticKey, credentialR: credentialR)
+        let session: EDHOCSession
+        var count = 0
+        do {
+            var writer = ByteWriter(message3.mutableSpan)
+            session = try processed.prepareMessage3(crypto: crypto, staticKey: staticKey, into: &writer)
+            count = writer.count
+        }
+        do throws(EDHOCError) {
+            do throws(ProtocolBufferError) {
+                try session.responderConnectionID.writeCompact(into: &prefix)
+            } catch {
+                throw EDHOCError.tooLong
+            }
+            context = try session.oscoreContext(crypto: crypto)
+        } catch {
+            session.close()
+            throw error
+        }
+        // Only the OSCORE context is needed from here: PRK_out goes now.
+        session.close()
+        return count
+    }
+
     /// message_3 prefixed with C_R (RFC 9528 Appendix A.2), in a new request.
+    @inline(never)
     mutating func sendMessage3(prefix: ConnectionIDPrefix, message3: Span<UInt8>, now: UInt64) {
         let messageID = takeMessageID()
         let token = newToken()

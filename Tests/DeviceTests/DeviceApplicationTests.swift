@@ -239,6 +239,38 @@ struct DeviceApplicationTests {
         #expect(rebooted.shutdown().secretsAllWiped)
     }
 
+    @Test("the board's two-step boot: unprovisioned until start(nowMilliseconds:), then as the one-step init")
+    func twoStepBoot() throws {
+        var crypto = try HostCrypto()
+        let gatewayIdentity = try TestIdentity(suite: .suite0, kid: [0x6A], subject: "gateway", crypto: &crypto)
+        let pages = TestFlashPages()
+        var application = try Self.application(pages)
+        let link = ApplicationLink()
+        let (offer, credentialI) = try Self.provision(&application, link: link, suite: .suite0, kid: [0x07],
+                                                      gatewayCCS: gatewayIdentity.ccs)
+        #expect(application.shutdown().secretsAllWiped)
+
+        var rebooted = TestApplication(crypto: try HostCrypto(), sensor: Self.sensor(), flash: TestFlash(pages),
+                                       firmwareVersion: "rampart-test 0.5")
+        #expect(rebooted.phase == .unprovisioned)
+        #expect(rebooted.keyID == nil)
+        rebooted.start(nowMilliseconds: 10_000)
+        #expect(rebooted.phase == .provisioned)
+        #expect(rebooted.keyID?.array == [0x07])
+        #expect(rebooted.deviceID.map { T.array($0) } == T.array(offer.deviceID))
+        // A second start does nothing: the Device runs.
+        rebooted.start(nowMilliseconds: 10_001)
+        #expect(rebooted.recordSequence == 1)
+        link.advance(to: 10_000)
+        let gateway = try TestGateway(identity: gatewayIdentity,
+                                      deviceCredential: try EDHOCCredential(ccs: credentialI.span),
+                                      supportedSuites: [0])
+        link.run(&rebooted, gateway, until: 12_000)
+        #expect(rebooted.phase == .connected)
+        #expect(rebooted.counters.telemetryAcknowledged >= 1)
+        #expect(rebooted.shutdown().secretsAllWiped)
+    }
+
     @Test("a record whose slot was torn at the next save: the board keeps its identity")
     func tornSecondSaveKeepsIdentity() throws {
         var crypto = try HostCrypto()

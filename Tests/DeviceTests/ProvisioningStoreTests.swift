@@ -153,6 +153,28 @@ struct ProvisioningStoreTests {
         #expect(ProvisioningStoreTests.sequence(in: pages.pages[1]) == 2)
     }
 
+    @Test("withNewestRecord lends the newest record in place, and nothing without one")
+    func withNewestRecord() throws {
+        let records = try TestRecords()
+        var store = ProvisioningStore(flash: TestFlash())
+        var calls = 0
+        #expect(store.withNewestRecord { (_: inout ProvisioningRecord) in calls += 1 } == false)
+        #expect(calls == 0)
+        for interval: UInt32 in [1111, 2222] {
+            var record = try records.record(telemetryInterval: interval)
+            try store.save(&record)
+            record.destroy()
+        }
+        var seen: (sequence: UInt32, interval: UInt32)? = nil
+        let found = store.withNewestRecord { (record: inout ProvisioningRecord) in
+            calls += 1
+            seen = (record.sequence, record.policy.telemetryIntervalMilliseconds)
+        }
+        #expect(found)
+        #expect(calls == 1)
+        #expect(seen?.sequence == 2 && seen?.interval == 2222)
+    }
+
     /// Cuts from nothing written to everything written (a write that completed but
     /// reported failure: the store erases the slot again, so the old record stays).
     @Test("a write torn halfway leaves the previous record in use", arguments: [0, 5, 10, 100, 200, 300, Int.max])

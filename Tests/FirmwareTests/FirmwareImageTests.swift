@@ -22,7 +22,7 @@ import Testing
 
     @Test("no floating-point helpers and no heap symbols in any image", arguments: boards)
     func noFloatNoHeap(board: String) throws {
-        for file in ["rampart.elf"] + (board == "nrf52840dk" ? [] : ["selftest.elf"]) {
+        for file in ["rampart.elf"] + (board == "nrf52840dk" ? [] : ["selftest.elf", "echo.elf"]) {
             let elf = try Self.image(board, file)
             #expect(!elf.symbols.isEmpty, "\(board)/\(file) has no symbol table")
             let violations = ForbiddenSymbols.violations(in: elf)

@@ -31,6 +31,8 @@ public struct ProvisioningRecord: ~Copyable {
 
     /// A record for a key pair just provisioned. Throws `.suiteMismatch` unless both
     /// credentials are for `suite`; the caller still owns (and wipes) `privateKey`'s source.
+    // Not inlined: built in place in its caller's result, not in one more temporary there.
+    @inline(never)
     public init(deviceID: DeviceIdentifier, suite: EDHOCCipherSuite, privateKey: Bytes32,
                 deviceCredential: EDHOCCredential, gatewayCredential: EDHOCCredential,
                 policy: ProvisioningPolicy, sequence: UInt32 = 0) throws(ProvisioningRecordError) {
@@ -53,13 +55,6 @@ public struct ProvisioningRecord: ~Copyable {
     /// The EDHOC static key (I with CRED_I) for a `Device`. Throws when the private key is
     /// not CRED_I's (a record damaged in a way its CRC did not catch).
     public func staticKey<Crypto: CryptoProvider>(crypto: borrowing Crypto) throws(EDHOCError) -> EDHOCStaticKey {
-        try EDHOCStaticKey(crypto: crypto, privateKey: privateKey, credential: deviceCredential)
-    }
-
-    /// `staticKey(crypto:)` for the firmware: `mutating` and `inout`, so that neither the
-    /// record nor the crypto provider is copied to make the call (Embedded Swift copies a
-    /// large struct passed to a borrowing member).
-    mutating func makeStaticKey<Crypto: CryptoProvider>(crypto: inout Crypto) throws(EDHOCError) -> EDHOCStaticKey {
         try EDHOCStaticKey(crypto: crypto, privateKey: privateKey, credential: deviceCredential)
     }
 
@@ -96,7 +91,8 @@ public struct ProvisioningRecord: ~Copyable {
 
     /// Writes the whole slot content (header, body, CRC) with `sequence` at the start of
     /// `storage`; returns its length. The storage then holds the private key: wipe it.
-    func encode(sequence: UInt32, into storage: inout SlotStorage) throws(ProvisioningRecordError) -> Int {
+    /// `mutating` only so that the record is not copied to make the call.
+    mutating func encode(sequence: UInt32, into storage: inout SlotStorage) throws(ProvisioningRecordError) -> Int {
         var end = 0
         do throws(ProtocolBufferError) {
             var writer = ByteWriter(storage.mutableSpan, startingAt: Self.headerByteCount)

@@ -175,14 +175,14 @@ public struct ProvisioningResponder: ~Copyable {
                 ProvisioningStatusReport(nonce: nonce, isProvisioned: false, firmware: firmware, suites: suites))
             return .none
         case .hello(let nonce, let seed, let suite):
-            answer = hello(nonce: nonce, seed: seed, suite: suite, crypto: &crypto)
+            hello(nonce: nonce, seed: seed, suite: suite, crypto: &crypto, answer: &answer)
             return .none
         case .provision(let nonce, let keyID, let gatewayCredential, let policy):
             return provision(nonce: nonce, keyID: keyID, gatewayCredential: gatewayCredential, policy: policy,
                              crypto: &crypto, store: &store, answer: &answer)
         case .factoryReset(let nonce, let deviceID):
             guard pending != nil, pending!.matches(deviceID) else {
-                answer = Self.error(nonce, .wrongDeviceID, "not this board")
+                Self.error(into: &answer, nonce, .wrongDeviceID, "not this board")
                 return .none
             }
             return factoryReset(nonce: nonce, store: &store, answer: &answer)
@@ -192,14 +192,38 @@ public struct ProvisioningResponder: ~Copyable {
         }
     }
 
-    /// `hello`: a new key pair for `suite` (replacing a pending one) and a random device-id.
-    @inline(never)
+    /// `hello`: a new key pair for `suite` (replacing a pending one) and a random device-id;
+    /// the `offer` into `answer`.
     mutating func hello<Crypto: CryptoProvider>(nonce: ProvisioningNonce, seed: Bytes32, suite rawSuite: Int32,
-                                                crypto: inout Crypto) -> ProvisioningMessage {
+                                                crypto: inout Crypto, answer: inout ProvisioningMessage?) {
         pending.take()?.destroy()
         guard let suite = EDHOCCipherSuite(rawValue: rawSuite), suites.contains(rawSuite) else {
-            return Self.error(nonce, .unsupportedSuite, "suites are 0 and 2")
+            Self.error(into: &answer, nonce, .unsupportedSuite, "suites are 0 and 2")
+            return
         }
+        // Key generation and the answer each in a frame of their own: the offer being built
+        // is not on the stack under the scalar multiplication.
+        guard generateKey(nonce: nonce, seed: seed, suite: suite, crypto: &crypto) else {
+            Self.error(into: &answer, nonce, .unexpected, "key generation failed")
+            return
+        }
+        offer(into: &answer)
+    }
+
+    /// The `offer` for the pending key.
+    @inline(never)
+    mutating func offer(into answer: inout ProvisioningMessage?) {
+        guard let key = pending.take() else { return }
+        answer = .offer(ProvisioningOffer(nonce: key.nonce, deviceID: key.deviceID, firmware: firmware, suites: suites,
+                                          suite: key.suite.rawValue, x: key.x, y: key.y))
+        pending = consume key
+    }
+
+    /// Derives the key pair (see the type's documentation) and makes it the pending one.
+    /// False if no key could be derived.
+    @inline(never)
+    mutating func generateKey<Crypto: CryptoProvider>(nonce: ProvisioningNonce, seed: Bytes32,
+                                                      suite: EDHOCCipherSuite, crypto: inout Crypto) -> Bool {
         var ikm = Bytes32.zero
         var deviceID = DeviceIdentifier(repeating: 0)
         do {
@@ -247,10 +271,9 @@ public struct ProvisioningResponder: ~Copyable {
             }
             pending = PendingKey(nonce: nonce, deviceID: deviceID, suite: suite, privateKey: key, x: x, y: y)
             key.wipe()
-            return .offer(ProvisioningOffer(nonce: nonce, deviceID: deviceID, firmware: firmware, suites: suites,
-                                            suite: rawSuite, x: x, y: y))
+            return true
         }
-        return Self.error(nonce, .unexpected, "key generation failed")
+        return false
     }
 
     /// `provision`: CRED_I from the pending key and the kid, the record saved and read back.
@@ -261,35 +284,50 @@ public struct ProvisioningResponder: ~Copyable {
         answer: inout ProvisioningMessage?
     ) -> ProvisioningEffect {
         guard let key = pending.take() else {
-            answer = Self.error(nonce, .unexpected, "send hello first")
+            Self.error(into: &answer, nonce, .unexpected, "send hello first")
             return .none
         }
         guard Self.same(key.nonce, nonce) else {
             pending = consume key
-            answer = Self.error(nonce, .unexpected, "nonce is not the hello's")
+            Self.error(into: &answer, nonce, .unexpected, "nonce is not the hello's")
             return .none
         }
         var credential = CredentialStorage()
-        var savedSequence: UInt32 = 0
         var failure: ProvisioningFailure? = nil
-        do throws(ProvisioningFailure) {
-            savedSequence = try Self.saveRecord(key: key, keyID: keyID, gatewayCredential: gatewayCredential,
-                                                policy: policy, deviceCredential: &credential, store: &store)
+        // `ProvisioningStore.save` step by step: the record exists only in `saveRecord`'s
+        // frame, never under the reading and parsing of the slots.
+        var target = (slot: 0, sequence: UInt32(0))
+        do throws(ProvisioningStoreError) {
+            target = try store.nextSave()
         } catch {
-            failure = error
+            failure = ProvisioningFailure(.storageFailed, Self.diagnostic(error))
         }
+        if failure == nil {
+            do throws(ProvisioningFailure) {
+                try Self.saveRecord(key: key, keyID: keyID, gatewayCredential: gatewayCredential, policy: policy,
+                                    target: target, deviceCredential: &credential, store: &store)
+                do throws(ProvisioningStoreError) {
+                    try store.confirm(target)
+                } catch {
+                    throw ProvisioningFailure(.storageFailed, Self.diagnostic(error))
+                }
+            } catch {
+                failure = error
+            }
+        }
+        let savedSequence = target.sequence
         if let failure {
             // The previous state stays: no record (the board is unprovisioned) and the key
             // pair still pending, so the host may send `provision` again.
             pending = consume key
-            answer = Self.error(nonce, failure.code, failure.diagnostic)
+            Self.error(into: &answer, nonce, failure.code, failure.diagnostic)
             return .none
         }
         key.destroy()
         // What the next boot will see is what the Device starts from: the slot just written
         // must be the newest valid one.
         guard store.currentSequence() == savedSequence else {
-            answer = Self.error(nonce, .storageFailed, "another record read back")
+            Self.error(into: &answer, nonce, .storageFailed, "another record read back")
             return .none
         }
         answer = .done(nonce: nonce, credential: credential)
@@ -297,13 +335,14 @@ public struct ProvisioningResponder: ~Copyable {
     }
 
     /// Builds the record from `key` (CRED_I into `deviceCredential`, CRED_R checked) and
-    /// saves it; returns its sequence number. Its own frame: the record, both credentials
+    /// writes it into `target` (`ProvisioningStore.write`: read back byte for byte). Its own frame: the record, both credentials
     /// and the store's slot buffers are gone before the caller builds the answer.
     @inline(never)
     static func saveRecord<Flash: FlashPageStore>(
         key: borrowing PendingKey, keyID: ProvisioningKeyID, gatewayCredential: CredentialStorage,
-        policy: ProvisioningPolicy, deviceCredential: inout CredentialStorage, store: inout ProvisioningStore<Flash>
-    ) throws(ProvisioningFailure) -> UInt32 {
+        policy: ProvisioningPolicy, target: (slot: Int, sequence: UInt32), deviceCredential: inout CredentialStorage,
+        store: inout ProvisioningStore<Flash>
+    ) throws(ProvisioningFailure) {
         let gateway: EDHOCCredential
         do throws(EDHOCError) {
             gateway = try EDHOCCredential(ccs: gatewayCredential.span)
@@ -327,18 +366,17 @@ public struct ProvisioningResponder: ~Copyable {
             throw ProvisioningFailure(.badGatewayCredential, "CRED_R is for another suite")
         }
         do throws(ProvisioningStoreError) {
-            try store.save(&record)
+            try store.write(&record, sequence: target.sequence, slot: target.slot)
         } catch {
             record.destroy()
             throw ProvisioningFailure(.storageFailed, Self.diagnostic(error))
         }
-        let sequence = record.sequence
         record.destroy()
         deviceCredential = device.bytes
-        return sequence
     }
 
     /// CRED_I: `{2: "rampart-<device-id hex>", 8: {1: COSE_Key with kid, the public key}}`.
+    @inline(never)
     static func deviceCredential(for key: borrowing PendingKey, keyID: ProvisioningKeyID)
         throws(EDHOCError) -> EDHOCCredential {
         var subject = BoundedBytes<24>()
@@ -393,11 +431,11 @@ public struct ProvisioningResponder: ~Copyable {
                 keyID: identity.keyID, credential: identity.credential, sequence: identity.sequence))
             return .none
         case .hello(let nonce, _, _), .provision(let nonce, _, _, _):
-            answer = Self.error(nonce, .alreadyProvisioned, "factory-reset first")
+            Self.error(into: &answer, nonce, .alreadyProvisioned, "factory-reset first")
             return .none
         case .factoryReset(let nonce, let deviceID):
             guard Self.same(identity.deviceID, deviceID) else {
-                answer = Self.error(nonce, .wrongDeviceID, "not this board")
+                Self.error(into: &answer, nonce, .wrongDeviceID, "not this board")
                 return .none
             }
             return factoryReset(nonce: nonce, store: &store, answer: &answer)
@@ -416,7 +454,7 @@ public struct ProvisioningResponder: ~Copyable {
         do throws(ProvisioningStoreError) {
             try store.erase()
         } catch {
-            answer = Self.error(nonce, .storageFailed, "erase failed, send factory-reset again")
+            Self.error(into: &answer, nonce, .storageFailed, "erase failed, send factory-reset again")
             return .none
         }
         answer = .resetDone(nonce: nonce)
@@ -444,6 +482,14 @@ public struct ProvisioningResponder: ~Copyable {
     static func error(_ nonce: ProvisioningNonce, _ code: ProvisioningErrorCode,
                       _ diagnostic: StaticString) -> ProvisioningMessage {
         .error(nonce: nonce, code: code.rawValue, diagnostic: text(diagnostic))
+    }
+
+    /// `answer = error(...)` with the message built in this frame: each such assignment
+    /// inlined kept its own temporary message (245 bytes) in the caller's frame.
+    @inline(never)
+    static func error(into answer: inout ProvisioningMessage?, _ nonce: ProvisioningNonce,
+                      _ code: ProvisioningErrorCode, _ diagnostic: StaticString) {
+        answer = error(nonce, code, diagnostic)
     }
 
     static func diagnostic(_ error: ProvisioningStoreError) -> StaticString {

@@ -30,11 +30,50 @@ public struct ProvisioningStore<Flash: FlashPageStore>: ~Copyable {
 
     /// The record of the valid slot with the newer sequence number, or nil when neither
     /// slot holds one (a new board, after a factory reset, or flash that cannot be read).
+    // The store's functions are not inlined: each holds a slot buffer (354 bytes) and
+    // parses a record, which a caller's frame should not carry through its own calls.
+    @inline(never)
     public mutating func load() -> ProvisioningRecord? {
         guard let newest = newestSlot() else { return nil }
+        return readRecord(newest.index)
+    }
+
+    /// `load()` for a caller that only reads the record: `body` gets the newest one in place
+    /// — in this function's frame, not moved out through every caller's — and it is destroyed
+    /// afterwards (its private key wiped). Returns false, without calling `body`, when there
+    /// is none.
+    public mutating func withNewestRecord<E: Error>(_ body: (inout ProvisioningRecord) throws(E) -> Void) throws(E) -> Bool {
+        guard let newest = newestSlot() else { return false }
+        return try withRecord(in: newest.index, body)
+    }
+
+    @inline(never)
+    mutating func withRecord<E: Error>(in index: Int, _ body: (inout ProvisioningRecord) throws(E) -> Void) throws(E) -> Bool {
         var storage = SlotStorage(repeating: 0xFF)
         defer { storage.wipe() }
-        guard readSlot(newest.index, into: &storage) else { return nil }
+        guard readSlot(index, into: &storage) else { return false }
+        var record: ProvisioningRecord
+        do throws(ProvisioningRecordError) {
+            record = try ProvisioningRecord(slot: storage.span)
+        } catch {
+            return false
+        }
+        do throws(E) {
+            try body(&record)
+        } catch {
+            record.destroy()
+            throw error
+        }
+        record.destroy()
+        return true
+    }
+
+    /// The record in slot `index`, nil if it holds none.
+    @inline(never)
+    mutating func readRecord(_ index: Int) -> ProvisioningRecord? {
+        var storage = SlotStorage(repeating: 0xFF)
+        defer { storage.wipe() }
+        guard readSlot(index, into: &storage) else { return nil }
         do throws(ProvisioningRecordError) {
             return try ProvisioningRecord(slot: storage.span)
         } catch {
@@ -51,10 +90,46 @@ public struct ProvisioningStore<Flash: FlashPageStore>: ~Copyable {
     /// sequence number + 1 (1 when there is none), and reads it back. Sets
     /// `record.sequence` on success; on failure the previous record stays the current one.
     public mutating func save(_ record: inout ProvisioningRecord) throws(ProvisioningStoreError) {
+        let target = try nextSave()
+        try write(&record, sequence: target.sequence, slot: target.slot)
+        try confirm(target)
+        record.sequence = target.sequence
+    }
+
+    // `save` is these three steps; `ProvisioningResponder` runs them one by one so that the
+    // record it builds is not on the stack while the slots are read and parsed.
+
+    /// Where the next save goes: the slot without the current record, and the current
+    /// sequence number + 1 (1 when there is none).
+    mutating func nextSave() throws(ProvisioningStoreError) -> (slot: Int, sequence: UInt32) {
         guard isUsable else { throw .flashTooSmall }
         let newest = newestSlot()
-        let slot = newest.map { 1 - $0.index } ?? 0
-        let sequence = newest.map { $0.sequence &+ 1 } ?? 1
+        return (newest.map { 1 - $0.index } ?? 0, newest.map { $0.sequence &+ 1 } ?? 1)
+    }
+
+    /// After `write`: the slot must also hold a valid record on its own (what the next boot
+    /// sees), read again and parsed in a frame of its own once `write` freed its buffers.
+    /// Erases the slot if not.
+    mutating func confirm(_ target: (slot: Int, sequence: UInt32)) throws(ProvisioningStoreError) {
+        guard slotSequence(target.slot) == target.sequence else {
+            abandon(target.slot)
+            throw .verifyFailed
+        }
+    }
+
+    /// The sequence number of slot `index` if it holds a valid record.
+    @inline(never)
+    mutating func slotSequence(_ index: Int) -> UInt32? {
+        var storage = SlotStorage(repeating: 0xFF)
+        defer { storage.wipe() }
+        guard readSlot(index, into: &storage) else { return nil }
+        return Self.validSequence(storage.span)
+    }
+
+    /// Encodes `record` with `sequence` into `slot`, and reads it back byte for byte. Its own
+    /// frame, after `newestSlot` has returned: the two slot buffers are never under that one's.
+    @inline(never)
+    mutating func write(_ record: inout ProvisioningRecord, sequence: UInt32, slot: Int) throws(ProvisioningStoreError) {
         var written = SlotStorage(repeating: 0xFF)
         var readBack = SlotStorage(repeating: 0xFF)
         defer {
@@ -74,12 +149,10 @@ public struct ProvisioningStore<Flash: FlashPageStore>: ~Copyable {
         }
         var same = readSlot(slot, into: &readBack)
         for i in 0..<count where readBack[i] != written[i] { same = false }
-        // The read-back copy must also be a valid record on its own (what the next boot sees).
-        guard same, Self.validSequence(readBack.span) == sequence else {
+        guard same else {
             abandon(slot)
             throw .verifyFailed
         }
-        record.sequence = sequence
     }
 
     /// After a failed save: erases the slot, so that a write the flash reported as failed
@@ -101,12 +174,11 @@ public struct ProvisioningStore<Flash: FlashPageStore>: ~Copyable {
     }
 
     /// The valid slot with the newer sequence number.
+    @inline(never)
     mutating func newestSlot() -> (index: Int, sequence: UInt32)? {
         var newest: (index: Int, sequence: UInt32)? = nil
-        var storage = SlotStorage(repeating: 0xFF)
-        defer { storage.wipe() }
         for index in 0..<2 {
-            guard readSlot(index, into: &storage), let sequence = Self.validSequence(storage.span) else { continue }
+            guard let sequence = slotSequence(index) else { continue }
             if let current = newest, !Self.isNewer(sequence, than: current.sequence) { continue }
             newest = (index, sequence)
         }
@@ -114,6 +186,7 @@ public struct ProvisioningStore<Flash: FlashPageStore>: ~Copyable {
     }
 
     /// The sequence number of a slot's content that holds a valid record, nil otherwise.
+    @inline(never)
     static func validSequence(_ slot: Span<UInt8>) -> UInt32? {
         do throws(ProvisioningRecordError) {
             let record = try ProvisioningRecord(slot: slot)

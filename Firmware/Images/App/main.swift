@@ -41,8 +41,8 @@ func applicationMain() -> Never {
     board.log.write(ThisBoard.entropyDescription)
     board.log.write("\n")
 
-    var application = makeApplication(entropy: &board.entropy, flash: board.flash,
-                                      nowMilliseconds: milliseconds(&board.clock))
+    var application = makeApplication(entropy: &board.entropy, flash: board.flash)
+    application.start(nowMilliseconds: milliseconds(&board.clock))
     var reporter = LogReporter()
     reporter.report(&application, to: &board.log)
 
@@ -78,17 +78,19 @@ func applicationMain() -> Never {
     }
 }
 
-/// The application with its random streams. Not inlined: the generators and the provider
+/// The application with its random streams, not started yet. Not inlined: the generators and the provider
 /// being built are temporaries of this frame, gone before the main loop runs, rather than
 /// stack the main loop's frame keeps for ever.
+/// The application starts (reads its record) in the main loop's frame, after this one
+/// has returned.
 @inline(never)
 func makeApplication<Entropy: RandomSource, Flash: FlashPageStore>(
-    entropy: inout Entropy, flash: Flash, nowMilliseconds: UInt64
+    entropy: inout Entropy, flash: Flash
 ) -> DeviceApplication<SoftwareCrypto<HMACDRBG>, WaveformSensor<HMACDRBG>, Flash> {
     DeviceApplication(
         crypto: SoftwareCrypto(random: makeGenerator(&entropy, purpose: "rampart device")),
         sensor: WaveformSensor(noise: makeGenerator(&entropy, purpose: "rampart sensor noise")),
-        flash: flash, firmwareVersion: firmwareVersion, nowMilliseconds: nowMilliseconds)
+        flash: flash, firmwareVersion: firmwareVersion)
 }
 
 /// An HMAC-DRBG instantiated from 48 bytes of the board's random source (SP 800-90A: entropy
