@@ -166,13 +166,12 @@ public struct ProvisioningResponder: ~Copyable {
         do throws(ProvisioningMessageError) {
             message = try ProvisioningMessage(parsing: payload)
         } catch {
-            answer = Self.malformed(payload, error)
+            Self.malformed(into: &answer, payload, error)
             return .none
         }
         switch message {
         case .status(let nonce):
-            answer = .statusReport(
-                ProvisioningStatusReport(nonce: nonce, isProvisioned: false, firmware: firmware, suites: suites))
+            statusReport(into: &answer, nonce, identity: nil)
             return .none
         case .hello(let nonce, let seed, let suite):
             hello(nonce: nonce, seed: seed, suite: suite, crypto: &crypto, answer: &answer)
@@ -187,7 +186,7 @@ public struct ProvisioningResponder: ~Copyable {
             }
             return factoryReset(nonce: nonce, store: &store, answer: &answer)
         default:
-            answer = Self.unexpected(message)
+            Self.unexpected(into: &answer, message)
             return .none
         }
     }
@@ -330,7 +329,7 @@ public struct ProvisioningResponder: ~Copyable {
             Self.error(into: &answer, nonce, .storageFailed, "another record read back")
             return .none
         }
-        answer = .done(nonce: nonce, credential: credential)
+        Self.done(into: &answer, nonce, credential)
         return .saved
     }
 
@@ -421,14 +420,12 @@ public struct ProvisioningResponder: ~Copyable {
         do throws(ProvisioningMessageError) {
             message = try ProvisioningMessage(parsing: payload)
         } catch {
-            answer = Self.malformed(payload, error)
+            Self.malformed(into: &answer, payload, error)
             return .none
         }
         switch message {
         case .status(let nonce):
-            answer = .statusReport(ProvisioningStatusReport(
-                nonce: nonce, isProvisioned: true, firmware: firmware, suites: suites, deviceID: identity.deviceID,
-                keyID: identity.keyID, credential: identity.credential, sequence: identity.sequence))
+            statusReport(into: &answer, nonce, identity: copy identity)
             return .none
         case .hello(let nonce, _, _), .provision(let nonce, _, _, _):
             Self.error(into: &answer, nonce, .alreadyProvisioned, "factory-reset first")
@@ -440,7 +437,7 @@ public struct ProvisioningResponder: ~Copyable {
             }
             return factoryReset(nonce: nonce, store: &store, answer: &answer)
         default:
-            answer = Self.unexpected(message)
+            Self.unexpected(into: &answer, message)
             return .none
         }
     }
@@ -477,6 +474,43 @@ public struct ProvisioningResponder: ~Copyable {
     static func unexpected(_ message: ProvisioningMessage) -> ProvisioningMessage? {
         if message.type == .error { return nil }
         return Self.error(message.nonce, .unexpected, "not a host message")
+    }
+
+    // The answers are built by these functions, not inlined into the dispatching ones: each
+    // message built inline kept its own temporaries (245 bytes each) in the caller's frame,
+    // under everything that caller called.
+
+    @inline(never)
+    static func malformed(into answer: inout ProvisioningMessage?, _ payload: Span<UInt8>,
+                          _ error: ProvisioningMessageError) {
+        answer = malformed(payload, error)
+    }
+
+    @inline(never)
+    static func unexpected(into answer: inout ProvisioningMessage?, _ message: ProvisioningMessage) {
+        answer = unexpected(message)
+    }
+
+    @inline(never)
+    static func done(into answer: inout ProvisioningMessage?, _ nonce: ProvisioningNonce,
+                     _ credential: CredentialStorage) {
+        answer = .done(nonce: nonce, credential: credential)
+    }
+
+    /// A status-report: provisioned with `identity`, unprovisioned without. `mutating` only
+    /// so that the responder is not copied to make the call.
+    @inline(never)
+    mutating func statusReport(into answer: inout ProvisioningMessage?, _ nonce: ProvisioningNonce,
+                               identity: ProvisionedIdentity?) {
+        var report = ProvisioningStatusReport(nonce: nonce, isProvisioned: false, firmware: firmware, suites: suites)
+        if let identity {
+            report.isProvisioned = true
+            report.deviceID = identity.deviceID
+            report.keyID = identity.keyID
+            report.credential = identity.credential
+            report.sequence = identity.sequence
+        }
+        answer = .statusReport(report)
     }
 
     static func error(_ nonce: ProvisioningNonce, _ code: ProvisioningErrorCode,
