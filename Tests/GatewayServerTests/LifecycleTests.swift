@@ -77,11 +77,11 @@ struct LifecycleTests {
         #expect(engine.ticks == stopped)
     }
 
-    @Test("the metrics subscriber leaves the bus at shutdown")
+    @Test("the metrics and event-log subscribers leave the bus at shutdown")
     func subscriberLeaves() async throws {
         let events = EventBus()
         let server = try await startTestServer(engine: FakeGatewayEngine(), events: events)
-        #expect(events.subscriberCount == 1)
+        #expect(events.subscriberCount == 2)
         await server.shutdown()
         #expect(await eventually { events.subscriberCount == 0 })
     }
