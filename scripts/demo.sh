@@ -39,9 +39,10 @@ gateway_dir="$state/gateway"
 boot_board() {
     local board=$1
     mkdir -p "$state/$board"
+    # The log filter comes first, so that it writes to the terminal, not to the .pty file.
     "$rampart" qemu run --board "$board" --serial pty --state-dir "$state/$board" \
-        --elf ".build/firmware/$board/rampart.elf" >"$state/$board.pty" \
-        2> >(grep --line-buffered 'rampart:' | sed -u "s/^/[$board] /") &
+        --elf ".build/firmware/$board/rampart.elf" \
+        2> >(grep --line-buffered 'rampart:' | sed -u "s/^/[$board] /") >"$state/$board.pty" &
     pids+=($!)
 }
 say "two boards in QEMU, unprovisioned: they generate their keys when asked"

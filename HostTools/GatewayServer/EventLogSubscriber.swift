@@ -3,8 +3,8 @@ import RampartGateway
 import RampartProtocol
 
 /// Writes the gateway's event stream to its log as a timeline a person can follow: handshakes,
-/// failures, rejected OSCORE requests and actions at `info`; every accepted request (with its
-/// telemetry reading) at `debug`. Kids, session identifiers (C_R) and failure classes only:
+/// failures and rejected OSCORE requests at `info`; every accepted request (with its telemetry
+/// reading) at `debug`. (Actions are logged by the engine, at `notice`.) Kids, session identifiers (C_R) and failure classes only:
 /// events carry no secrets. Like the metrics, it has its own bounded subscription: the bus
 /// never waits for it.
 public struct EventLogSubscriber: Sendable {
@@ -45,12 +45,10 @@ public struct EventLogSubscriber: Sendable {
         case .oscoreRejected(let kid, let source, let rejection):
             logger.info("oscore request rejected", metadata: [
                 "kid": "\(kid?.hexString ?? "-")", "rejection": "\(rejection)", "source": "\(source)"])
-        case .actionTaken(let kid, let action, let reason, let changed):
-            logger.notice("action", metadata: [
-                "kid": "\(kid.hexString)", "action": "\(action.rawValue)", "changed": "\(changed)", "reason": "\(reason)"])
         case .sessionEvicted(let kid):
             logger.info("session evicted", metadata: ["kid": "\(kid.hexString)"])
-        case .handshakeStarted, .echoChallengeSent, .datagramDropped:
+        case .handshakeStarted, .echoChallengeSent, .datagramDropped, .actionTaken:
+            // Actions are logged by the engine that takes them (at notice, with the reason).
             break
         }
     }
