@@ -113,7 +113,8 @@ let package = Package(
         // The device registry (SQLite through GRDB) and the gateway's key store.
         .target(name: "RampartRegistry",
                 dependencies: ["RampartGateway", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "CSodium",
-                               .product(name: "GRDB", package: "GRDB.swift")],
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Logging", package: "swift-log")],
                 path: "HostTools/Registry", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // The gateway service: UDP and serial transports (SwiftNIO), admin API, metrics, config.
         .target(name: "RampartGatewayServer",

@@ -95,11 +95,8 @@ struct DeviceApplicationFigures {
         configuration.metricsListen = ""
         configuration.serialPorts = [.init(path: port)]
         let quiet = Logger(label: "rampart.bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let registry = try SQLiteDeviceRegistry(dataDirectory: dataDirectory)
-        let keys = try GatewayKeyStore.loadOrCreate(dataDirectory: dataDirectory, sealingKeyFile: nil, crypto: HostCrypto())
         let events = EventBus()
-        let engine = try GatewayEngine(configuration: configuration.engine, keys: keys, devices: registry,
-                                       events: events, logger: quiet)
+        let engine = try GatewayEngine.open(configuration: configuration, events: events, logger: quiet)
         var options = GatewayServerOptions()
         options.eventLoopThreads = 1
         options.notifySystemd = false

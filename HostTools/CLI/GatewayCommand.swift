@@ -111,7 +111,7 @@ struct GatewayRun: AsyncParsableCommand {
         let events = EventBus()
         let server: GatewayServer
         do {
-            let engine = try makeEngine(configuration: configuration, events: events, logger: logger)
+            let engine = try GatewayEngine.open(configuration: configuration, events: events, logger: logger)
             let token = configuration.adminListen.isEmpty
                 ? nil : BearerToken(try AdminToken.loadOrCreate(dataDirectory: configuration.dataDirectory))
             server = try await GatewayServer.start(configuration: configuration, engine: engine, events: events,
@@ -125,16 +125,6 @@ struct GatewayRun: AsyncParsableCommand {
         events.finish()
     }
 
-    /// The protocol engine over the data directory's keys and registry.
-    func makeEngine(configuration: GatewayConfiguration, events: EventBus, logger: Logger) throws -> any GatewayServiceEngine {
-        let keys = try GatewayKeyStore.loadOrCreate(dataDirectory: configuration.dataDirectory,
-                                                    sealingKeyFile: configuration.keySealingKeyFile,
-                                                    crypto: try HostCrypto())
-        let registry = try SQLiteDeviceRegistry(dataDirectory: configuration.dataDirectory)
-        // The engine wipes the private keys once it has loaded them.
-        return try GatewayEngine(configuration: configuration.engine, keys: keys, devices: registry, events: events,
-                                 logger: logger)
-    }
 }
 
 /// `rampart gateway config`: the configuration file's format.

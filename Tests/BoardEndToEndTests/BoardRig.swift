@@ -140,10 +140,8 @@ struct BoardGateway {
         configuration.adminListen = ""
         configuration.metricsListen = ""
         configuration.serialPorts = ports.map { .init(path: $0) }
-        let keys = try GatewayKeyStore.loadOrCreate(dataDirectory: dataDirectory.path, sealingKeyFile: nil, crypto: HostCrypto())
         let events = EventBus()
-        let engine = try GatewayEngine(configuration: configuration.engine, keys: keys, devices: registry,
-                                       events: events, logger: logger)
+        let engine = try GatewayEngine.open(configuration: configuration, registry: registry, events: events, logger: logger)
         var options = GatewayServerOptions()
         options.eventLoopThreads = 1
         options.tickInterval = .milliseconds(100)

@@ -35,11 +35,9 @@ final class LiveGateway: @unchecked Sendable {
 
     private static func start(_ configuration: GatewayConfiguration, registry: SQLiteDeviceRegistry) async throws
         -> (GatewayEngine, GatewayServer, EventBus) {
-        let keys = try GatewayKeyStore.loadOrCreate(dataDirectory: configuration.dataDirectory, sealingKeyFile: nil,
-                                                    crypto: HostCrypto())
         let events = EventBus()
-        let engine = try GatewayEngine(configuration: configuration.engine, keys: keys, devices: registry,
-                                       events: events, logger: quietLogger)
+        let engine = try GatewayEngine.open(configuration: configuration, registry: registry, events: events,
+                                            logger: quietLogger)
         let server = try await GatewayServer.start(configuration: configuration, engine: engine, events: events,
                                                    adminToken: nil, logger: quietLogger, options: testOptions())
         return (engine, server, events)
