@@ -118,7 +118,7 @@ let package = Package(
                 path: "HostTools/Registry", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // The gateway service: UDP and serial transports (SwiftNIO), admin API, metrics, config.
         .target(name: "RampartGatewayServer",
-                dependencies: ["RampartGateway", "RampartRegistry", "RampartProtocol",
+                dependencies: ["RampartGateway", "RampartRegistry", "RampartProtocol", "RampartLedger",
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -140,13 +140,36 @@ let package = Package(
         // port, board discovery through udev, registration in the gateway's registry.
         .target(name: "RampartProvisioning",
                 dependencies: ["RampartDevice", "RampartProtocol", "RampartCrypto", "RampartHostCrypto", "RampartGateway",
-                               "RampartRegistry", "RampartGatewayServer", "CUdev"],
+                               "RampartRegistry", "RampartGatewayServer", "RampartLedger", "CUdev"],
                 path: "HostTools/Provisioning", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        // The tamper-evident ledger (docs/ledger.md): signed entries, an RFC 9162 Merkle log in
+        // SQLite, proofs and verification.
+        .target(name: "RampartLedger",
+                dependencies: ["RampartHostCrypto", "RampartCrypto", "CSodium", "RampartRegistry", "RampartGateway",
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "HostTools/Ledger"),
+        // etcd's v3 JSON API (the grpc-gateway under /v3/) over SwiftNIO: KV, transactions,
+        // watches, failover across members.
+        .target(name: "RampartEtcd",
+                dependencies: [.product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "HostTools/Etcd"),
+        // Cluster mode: gateways ordering one ledger and sharing the registry, quarantine and
+        // revocation sets through etcd.
+        .target(name: "RampartCluster",
+                dependencies: ["RampartLedger", "RampartEtcd", "RampartRegistry", "RampartGateway",
+                               .product(name: "Logging", package: "swift-log")],
+                path: "HostTools/Cluster"),
+        // Starts and stops local etcd clusters for tests (Debian's etcd-server on loopback).
+        .target(name: "EtcdTestSupport", dependencies: ["RampartEtcd"], path: "Tests/EtcdTestSupport"),
         .executableTarget(name: "rampart",
                           dependencies: ["QEMURig", "FirmwareMetrics", "RampartHostCrypto", "RampartEDHOCTools",
                                          "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
                                          "RampartGatewayBench",
-                                         "RampartProvisioning",
+                                         "RampartProvisioning", "RampartLedger", "RampartCluster",
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "NIOCore", package: "swift-nio"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -189,6 +212,15 @@ let package = Package(
                     dependencies: ["RampartProvisioning", "RampartDevice", "RampartPlatform", "RampartProtocol",
                                    "RampartCrypto", "RampartHostCrypto", "RampartGateway", "RampartRegistry"],
                     path: "Tests/ProvisioningTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
+        .testTarget(name: "LedgerTests", dependencies: ["RampartLedger", "RampartHostCrypto", "RampartCrypto"],
+                    path: "Tests/LedgerTests"),
+        .testTarget(name: "EtcdTests", dependencies: ["RampartEtcd", "EtcdTestSupport"], path: "Tests/EtcdTests"),
+        // Three gateways and three etcd members on loopback: one ledger, shared actions, faults.
+        .testTarget(name: "ClusterTests",
+                    dependencies: ["RampartCluster", "RampartLedger", "RampartEtcd", "EtcdTestSupport", "RampartGateway",
+                                   "RampartGatewayServer", "RampartRegistry", "RampartSimulator", "RampartHostCrypto",
+                                   "RampartProtocol", .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/ClusterTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
     ]
 )
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(qemu-system-arm libsodium-dev libudev-dev libsqlite3-dev pkg-config curl)
+APT_PACKAGES=(qemu-system-arm libsodium-dev libudev-dev libsqlite3-dev pkg-config curl etcd-server)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

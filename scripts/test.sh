@@ -31,11 +31,12 @@ run_group() {
         exit 1
     fi
 }
-SOLO="FirmwareTests|BoardEndToEnd|LifecycleTests|GatewayServerTests.EndToEnd|SimulatorTests|BenchmarkSmoke"
+SOLO="FirmwareTests|BoardEndToEnd|LifecycleTests|GatewayServerTests.EndToEnd|SimulatorTests|BenchmarkSmoke|EtcdTests|ClusterTests"
 run_group "firmware images on QEMU boards" --filter FirmwareTests
 run_group "boards end to end: QEMU boards provisioned and served by the gateway" --filter BoardEndToEnd
 run_group "gateway start and shutdown (port reuse)" --filter LifecycleTests
 run_group "end to end: simulated fleets, gateway, pty; the gateway benchmark's smoke run" --filter "GatewayServerTests.EndToEnd|SimulatorTests|BenchmarkSmoke"
+run_group "etcd client and the gateway cluster: 3 etcd members on loopback, gateways sharing one ledger" --filter "EtcdTests|ClusterTests"
 run_group "everything else" --skip "$SOLO"
 
 step "fuzz: every parser (CBOR, framing, CoAP/OSCORE, EDHOC) and the gateway engine for 15 s each; longer: make fuzz FUZZ_SECONDS=3600"

@@ -9,7 +9,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and report what it measured.",
-        subcommands: [FirmwareBench.self, HandshakeBench.self, GatewayBenchCommand.self, GatewayUDPBenchCommand.self])
+        subcommands: [FirmwareBench.self, HandshakeBench.self, GatewayBenchCommand.self, GatewayUDPBenchCommand.self,
+                      LedgerBenchCommand.self])
 }
 
 /// `rampart bench firmware`: instruction counts of the crypto primitives on a board in QEMU.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RampartGateway
+import RampartLedger
 import RampartRegistry
 
 /// `rampart devices …`: the device registry in the data directory (until provisioning
@@ -99,6 +100,15 @@ struct DevicesAdd: ParsableCommand {
             try registry.add(record)
         } catch {
             throw CommandFailure("\(error)")
+        }
+        let summary = RegistrationSummary(record: record, registrationData: RegistrationSummary.registrationData(record),
+                                          tool: "rampart devices add", reason: "registered by an operator")
+        do {
+            try EmbeddedLedger.recordNow([summary.pendingEntry(time: LedgerClock.nowMilliseconds())],
+                                         dataDirectory: dataDirectory.path)
+        } catch {
+            throw CommandFailure("registered kid \(record.kid.hexString), but the ledger could not record it (\(error)); "
+                                 + "the registration stands: check the data directory and run `rampart ledger verify`")
         }
         print("registered kid \(record.kid.hexString): suite \(record.suites.map(String.init).joined(separator: ",")), "
               + "group \(policy.group), re-key every \(policy.rekeyIntervalSeconds) s, "

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import RampartCluster
 import RampartGateway
 import RampartGatewayServer
 import RampartHostCrypto
@@ -67,6 +68,10 @@ struct GatewayRun: AsyncParsableCommand {
             help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String?
 
+    @Option(help: ArgumentHelp("An etcd member's client URL: cluster mode (docs/ledger.md); repeat for each member. Replaces the file's list.",
+                               valueName: "URL"))
+    var etcd: [String] = []
+
     func validate() throws {
         for value in serial where parseSerialPortArgument(value) == nil {
             throw ValidationError("--serial \(value): expected PATH or PATH@BAUD, e.g. /dev/ttyACM0@115200")
@@ -89,6 +94,7 @@ struct GatewayRun: AsyncParsableCommand {
         if let admin { configuration.adminListen = admin }
         if let metrics { configuration.metricsListen = metrics }
         if let logLevel { configuration.logLevel = logLevel }
+        if !etcd.isEmpty { configuration.cluster.etcdEndpoints = etcd }
         return configuration
     }
 
@@ -110,18 +116,25 @@ struct GatewayRun: AsyncParsableCommand {
         let signals = TerminationSignals([SIGTERM, SIGINT])
         let events = EventBus()
         let server: GatewayServer
+        let deployment: GatewayDeployment
         do {
-            let engine = try GatewayEngine.open(configuration: configuration, events: events, logger: logger)
+            deployment = try GatewayDeployment.open(configuration: configuration, events: events, logger: logger)
             let token = configuration.adminListen.isEmpty
                 ? nil : BearerToken(try AdminToken.loadOrCreate(dataDirectory: configuration.dataDirectory))
-            server = try await GatewayServer.start(configuration: configuration, engine: engine, events: events,
-                                                   adminToken: token, logger: logger)
+            var options = GatewayServerOptions()
+            options.ledger = deployment.ledgerSink
+            server = try await GatewayServer.start(configuration: configuration, engine: deployment.engine, events: events,
+                                                   adminToken: token, logger: logger, options: options)
         } catch {
             throw CommandFailure("\(error)")
         }
+        await deployment.start()
         let signal = await signals.next()
         logger.notice("stopping on signal", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
         await server.shutdown()
+        do { try await deployment.stop() } catch {
+            logger.error("ledger: could not close cleanly (committed blocks are safe)", metadata: ["error": "\(error)"])
+        }
         events.finish()
     }
 

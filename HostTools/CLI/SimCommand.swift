@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import RampartGateway
+import RampartLedger
 import RampartRegistry
 import RampartSimulator
 
@@ -153,6 +154,13 @@ struct SimCommand: AsyncParsableCommand {
         do {
             let registry = try SQLiteDeviceRegistry(dataDirectory: directory)
             let result = try SimulatedFleet.register(count: devices, seed: seed, suite: suite, into: registry)
+            let time = LedgerClock.nowMilliseconds()
+            let entries = result.addedRecords.map { record in
+                RegistrationSummary(record: record, registrationData: RegistrationSummary.registrationData(record,
+                                        extra: [("seed", .unsigned(seed))]),
+                                    tool: "rampart sim", reason: "simulated device").pendingEntry(time: time)
+            }
+            if !entries.isEmpty { try EmbeddedLedger.recordNow(entries, dataDirectory: directory) }
             FileHandle.standardError.write(Data("""
                 sim: registered \(result.added) devices in \(registry.path)\
                 \(result.alreadyPresent > 0 ? " (\(result.alreadyPresent) were already there)" : "")\n

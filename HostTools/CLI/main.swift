@@ -13,7 +13,7 @@ struct Rampart: AsyncParsableCommand {
             within seconds while every other device keeps running.
             """,
         subcommands: [QEMUCommand.self, BenchCommand.self, EDHOCCommand.self, GatewayCommand.self, ActionCommand.self,
-                      DevicesCommand.self, ProvisionCommand.self,
+                      DevicesCommand.self, ProvisionCommand.self, LedgerCommand.self,
                       SimCommand.self])
 }
 

@@ -17,8 +17,23 @@ public struct GatewayConfiguration: Sendable, Equatable, Codable {
     /// in this file.
     public var keySealingKeyFile: String? = nil
     public var engine: EngineLimits = EngineLimits()
+    /// Cluster mode (docs/ledger.md): several gateways sharing one ledger and the registry,
+    /// quarantine and revocation sets through etcd. With no endpoints the gateway runs alone
+    /// on its SQLite files (the embedded default).
+    public var cluster: Cluster = Cluster()
 
     public init() {}
+
+    public struct Cluster: Sendable, Equatable, Codable {
+        /// etcd client URLs ("http://127.0.0.1:2379"); empty for the embedded mode.
+        public var etcdEndpoints: [String] = []
+        /// Every key the cluster uses lives under this prefix (several clusters can share an etcd).
+        public var keyPrefix: String = "/rampart"
+        /// How this gateway names itself to its peers (its UDP address by default).
+        public var advertiseAddress: String = ""
+
+        public init() {}
+    }
 
     public struct SerialPortConfiguration: Sendable, Equatable, Codable {
         public var path: String

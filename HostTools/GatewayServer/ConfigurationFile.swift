@@ -66,6 +66,7 @@ public enum ConfigurationFile {
         static var configuration: Keys {
             var keys = Keys(names: propertyNames(GatewayConfiguration()))
             keys.nested["engine"] = Keys(names: propertyNames(GatewayConfiguration.EngineLimits()))
+            keys.nested["cluster"] = Keys(names: propertyNames(GatewayConfiguration.Cluster()))
             let port = GatewayConfiguration.SerialPortConfiguration(path: "")
             keys.elements["serialPorts"] = (Keys(names: propertyNames(port)), ["baudRate": port.baudRate])
             return keys

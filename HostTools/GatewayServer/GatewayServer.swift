@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import RampartGateway
+import RampartLedger
 import Synchronization
 
 /// What the service needs of the protocol engine (`GatewayEngine`, or a fake in tests).
@@ -20,6 +21,9 @@ public struct GatewayServerOptions: Sendable {
     public var serialReopenDelay: TimeAmount = .seconds(2)
     /// Largest admin request body (an action's reason fits many times over).
     public var adminMaxBodyBytes = 16 * 1024
+    /// Where the gateway's ledger summaries go (sessions, actions): the embedded ledger's
+    /// writer or the cluster's replicator; nil keeps no ledger (tests of other parts).
+    public var ledger: (any LedgerSink)? = nil
 
     public init() {}
 }
@@ -44,6 +48,7 @@ public final class GatewayServer: Sendable {
     private let serialTransports: [SerialTransport]
     private let tick: RepeatedTask
     private let subscribers: [Task<Void, Never>]
+    private let recorder: LedgerRecorder?
     private let notifySystemd: Bool
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
@@ -51,7 +56,7 @@ public final class GatewayServer: Sendable {
     private init(udpAddress: SocketAddress?, adminAddress: SocketAddress?, metricsAddress: SocketAddress?,
                  metrics: GatewayMetrics, group: MultiThreadedEventLoopGroup, threadPool: NIOThreadPool,
                  channels: [Channel], serialTransports: [SerialTransport], tick: RepeatedTask,
-                 subscribers: [Task<Void, Never>], notifySystemd: Bool, logger: Logger) {
+                 subscribers: [Task<Void, Never>], recorder: LedgerRecorder?, notifySystemd: Bool, logger: Logger) {
         self.udpAddress = udpAddress
         self.adminAddress = adminAddress
         self.metricsAddress = metricsAddress
@@ -63,6 +68,7 @@ public final class GatewayServer: Sendable {
         self.serialTransports = serialTransports
         self.tick = tick
         self.subscribers = subscribers
+        self.recorder = recorder
         self.notifySystemd = notifySystemd
         self.logger = logger
     }
@@ -85,6 +91,8 @@ public final class GatewayServer: Sendable {
         let metrics = GatewayMetrics()
         let subscribers = [MetricsSubscriber(metrics: metrics).start(events: events),
                            EventLogSubscriber(logger: logger).start(events: events)]
+        let recorder = options.ledger.map { LedgerRecorder(sink: $0, logger: logger) }
+        recorder?.start(events: events)
         let maxDatagramBytes = configuration.engine.maxDatagramBytes
 
         var channels: [Channel] = []
@@ -128,6 +136,7 @@ public final class GatewayServer: Sendable {
             for transport in serialTransports { await transport.stop() }
             for channel in channels { try? await channel.close() }
             for subscriber in subscribers { subscriber.cancel() }
+            await recorder?.stop()
             try? await threadPool.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
@@ -140,7 +149,7 @@ public final class GatewayServer: Sendable {
         let server = GatewayServer(
             udpAddress: addresses.udp, adminAddress: addresses.admin, metricsAddress: addresses.metrics,
             metrics: metrics, group: group, threadPool: threadPool, channels: channels,
-            serialTransports: serialTransports, tick: tick, subscribers: subscribers,
+            serialTransports: serialTransports, tick: tick, subscribers: subscribers, recorder: recorder,
             notifySystemd: options.notifySystemd, logger: logger)
         logger.info("gateway started", metadata: [
             "udp": "\(addresses.udp?.displayText ?? "off")",
@@ -163,6 +172,8 @@ public final class GatewayServer: Sendable {
         for transport in serialTransports { await transport.stop() }
         for channel in channels { try? await channel.close() }
         for subscriber in subscribers { subscriber.cancel() }
+        // After the ports: no new events; every open session is summarised and written.
+        await recorder?.stop()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("gateway stopped")

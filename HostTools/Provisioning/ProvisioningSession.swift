@@ -2,6 +2,7 @@ import RampartCrypto
 import RampartDevice
 import RampartGateway
 import RampartHostCrypto
+import RampartLedger
 import RampartProtocol
 import RampartRegistry
 
@@ -71,6 +72,18 @@ public struct ProvisioningSession {
         } catch {
             throw .registry("the board is provisioned with kid \(keyID.hexString), but registering it failed (\(error)); "
                             + "run `rampart provision` again to adopt it")
+        }
+        let data = RegistrationSummary.registrationData(record, extra: [
+            ("device_id", .bytes(Array(offer.deviceID.hexString.utf8))), ("firmware", .text(offer.firmware.text)),
+        ])
+        let summary = RegistrationSummary(record: record, registrationData: data, tool: "rampart provision",
+                                          reason: report.isProvisioned ? "provisioned after a factory reset" : "provisioned")
+        do {
+            try EmbeddedLedger.recordNow([summary.pendingEntry(time: LedgerClock.nowMilliseconds())],
+                                         dataDirectory: gateway.dataDirectory)
+        } catch {
+            throw .registry("the board is provisioned and registered with kid \(keyID.hexString), but the ledger could not "
+                            + "record it (\(error)); check the data directory and run `rampart ledger verify`")
         }
         return result(.provisioned, deviceID: offer.deviceID.hexString, keyID: keyID, credential: credential,
                       firmware: offer.firmware.text, firmwareSuites: offer.suites.array, factoryReset: report.isProvisioned,

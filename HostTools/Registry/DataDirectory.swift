@@ -8,4 +8,8 @@ public enum DataDirectoryLayout {
     public static let suite2Key = "gateway-suite2.key"
     /// The admin API's bearer token, 0600.
     public static let adminToken = "admin.token"
+    /// The ledger (SQLite, WAL; docs/ledger.md).
+    public static let ledger = "ledger.sqlite"
+    /// The gateway's Ed25519 ledger-signing seed, 0600.
+    public static let ledgerSigningKey = "ledger-signing.key"
 }

@@ -7,11 +7,11 @@ import RampartCrypto
 
 /// Files holding secrets (static keys, the sealing key, the admin token): created 0600 from
 /// the first byte, read only when no one but their owner can reach them.
-enum SecretFile {
+package enum SecretFile {
     /// Mode of a new secret file: read and write for the owner only.
-    static let mode: mode_t = 0o600
+    package static let mode: mode_t = 0o600
     /// Permission bits that must be clear on a secret file: any access by group or others.
-    static let groupOrOtherBits: mode_t = 0o077
+    package static let groupOrOtherBits: mode_t = 0o077
 
     /// Creates `path` holding `contents`, unless it already exists (then returns false and
     /// leaves it alone).
@@ -21,7 +21,7 @@ enum SecretFile {
     /// to `path`: `link` fails if `path` exists, so two processes starting at once (the
     /// gateway and `rampart gateway credential`) cannot overwrite each other's key, and no
     /// one ever reads a half-written file.
-    static func createExclusively(_ path: String, contents: [UInt8]) throws(KeyStoreError) -> Bool {
+    package static func createExclusively(_ path: String, contents: [UInt8]) throws(KeyStoreError) -> Bool {
         let temporary = path + ".tmp-" + String(UInt64.random(in: 0 ... .max), radix: 16)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard descriptor >= 0 else {
@@ -66,7 +66,7 @@ enum SecretFile {
     /// - Throws: `.insecurePermissions` if group or others have any access to it (checked on
     ///   the opened file, so a swap in between does not matter); `.malformedKeyFile` if it is
     ///   not a regular file or holds more than `maxByteCount` bytes.
-    static func read(_ path: String, maxByteCount: Int) throws(KeyStoreError) -> [UInt8]? {
+    package static func read(_ path: String, maxByteCount: Int) throws(KeyStoreError) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno

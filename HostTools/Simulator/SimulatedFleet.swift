@@ -121,6 +121,8 @@ extension SimulatedFleet {
         public var added = 0
         /// Devices the registry already had with this very credential (an earlier run).
         public var alreadyPresent = 0
+        /// The records added (for the ledger's registration entries).
+        public var addedRecords: [DeviceRecord] = []
     }
 
     /// Adds devices 0..<count of `seed` to `registry` (the SQLite registry of a gateway's
@@ -141,6 +143,7 @@ extension SimulatedFleet {
             }
             try registry.add(record)
             result.added += 1
+            result.addedRecords.append(record)
         }
         return result
     }

@@ -1,0 +1,129 @@
+import EtcdTestSupport
+import Foundation
+import Logging
+import NIOCore
+import RampartCluster
+import RampartGateway
+import RampartGatewayServer
+import RampartLedger
+import RampartRegistry
+import RampartSimulator
+import Testing
+
+let quietLogger = Logger(label: "rampart.cluster-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// One gateway of a test cluster, assembled as `rampart gateway run --etcd …` does
+/// (`GatewayDeployment`), in its own temporary data directory, on loopback port 0.
+final class ClusterGateway: @unchecked Sendable {
+    let name: String
+    let dataDirectory: String
+    var configuration: GatewayConfiguration
+    private(set) var deployment: GatewayDeployment
+    private(set) var server: GatewayServer
+    private(set) var events: EventBus
+
+    init(name: String, endpoints: [String], prefix: String) async throws {
+        self.name = name
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-cluster-\(name)-\(UUID().uuidString)").path
+        var configuration = GatewayConfiguration()
+        configuration.dataDirectory = dataDirectory
+        configuration.udpListen = "127.0.0.1:0"
+        configuration.adminListen = ""
+        configuration.metricsListen = ""
+        configuration.cluster.etcdEndpoints = endpoints
+        configuration.cluster.keyPrefix = prefix
+        configuration.cluster.advertiseAddress = name
+        self.configuration = configuration
+        (deployment, server, events) = try await Self.start(configuration)
+    }
+
+    private static func start(_ configuration: GatewayConfiguration) async throws -> (GatewayDeployment, GatewayServer, EventBus) {
+        let events = EventBus()
+        let deployment = try GatewayDeployment.open(configuration: configuration, events: events, logger: quietLogger)
+        var options = GatewayServerOptions()
+        options.eventLoopThreads = 1
+        options.tickInterval = .milliseconds(20)
+        options.notifySystemd = false
+        options.ledger = deployment.ledgerSink
+        let server = try await GatewayServer.start(configuration: configuration, engine: deployment.engine, events: events,
+                                                   adminToken: nil, logger: quietLogger, options: options)
+        await deployment.start()
+        return (deployment, server, events)
+    }
+
+    var engine: GatewayEngine { deployment.engine }
+    var member: ClusterMember { deployment.cluster! }
+    var ledger: ClusterLedger { member.ledger }
+    var store: LedgerStore { member.ledger.store }
+    var udpAddress: SocketAddress { server.udpAddress! }
+
+    func status(_ kid: [UInt8]) -> DeviceStatus? { try? member.directory.local.device(kid: kid)?.status }
+
+    func credential(suite: Int32) throws -> [UInt8] {
+        try GatewayKeyStore.credential(suite: suite, dataDirectory: dataDirectory)
+    }
+
+    /// Stops serving and leaves the cluster (the ledger queue keeps what was not sealed).
+    func stop() async {
+        await server.shutdown()
+        try? await deployment.stop()
+    }
+
+    /// Starts again over the same data directory and UDP port.
+    func restart() async throws {
+        configuration.udpListen = "127.0.0.1:\(udpAddress.port!)"
+        (deployment, server, events) = try await Self.start(configuration)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+    }
+}
+
+/// Three etcd members and `gateways` gateways sharing a fresh key prefix; always torn down.
+func withCluster<T>(gateways count: Int = 3, _ body: (EtcdTestCluster, [ClusterGateway]) async throws -> T) async throws -> T {
+    let etcd = try await EtcdTestCluster.start(members: 3)
+    defer { etcd.stop() }
+    let prefix = "/rampart-test-\(UUID().uuidString.prefix(8))"
+    var gateways: [ClusterGateway] = []
+    do {
+        for index in 0 ..< count {
+            gateways.append(try await ClusterGateway(name: "gw\(index)", endpoints: etcd.clientEndpoints, prefix: prefix))
+        }
+        let result = try await body(etcd, gateways)
+        for gateway in gateways { await gateway.stop(); gateway.remove() }
+        return result
+    } catch {
+        for gateway in gateways { await gateway.stop(); gateway.remove() }
+        throw error
+    }
+}
+
+func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// Every gateway's local copy at the same size with the same root, and each verifying.
+func converged(_ gateways: [ClusterGateway], atLeast size: UInt64 = 1) throws -> Bool {
+    let sizes = Set(gateways.map(\.store.treeSize))
+    guard sizes.count == 1, let size = sizes.first, size >= atLeast else { return false }
+    let roots = try Set(gateways.map { try $0.store.rootHash(treeSize: size) })
+    return roots.count == 1
+}
+
+/// A policy-change entry with a unique subject (to count what arrived).
+func marker(_ subject: String) -> PendingEntry {
+    PolicyChangeSummary(subject: subject, old: "", new: "x", reason: "cluster test").pendingEntry(time: 1_800_000_000_000)
+}
+
+/// Subjects of the policy-change entries in a store, in log order.
+func markerSubjects(_ store: LedgerStore) throws -> [String] {
+    try store.entries(from: 0, limit: Int(store.treeSize)).compactMap { entry in
+        entry.type == .policyChange ? entry.body["subject"]?.textValue : nil
+    }
+}
