@@ -30,7 +30,7 @@ public actor ClusterLedger: LedgerSink {
     static let firstRetryDelay = Duration.milliseconds(50)
     static let maxRetryDelay = Duration.seconds(2)
 
-    public let store: LedgerStore
+    public nonisolated let store: LedgerStore
     private let signer: LedgerSigner
     private let etcd: EtcdClient
     private let keys: ClusterKeys
@@ -107,10 +107,13 @@ public actor ClusterLedger: LedgerSink {
         guard !halted else { throw ClusterLedgerError.halted(problems.last?.description ?? "") }
         guard !crashed else { throw CancellationError() }
         let queued = try store.pending(limit: Self.maxBlockEntries)
-        if queued.isEmpty { return false }
+        let isMember = store.members()[signer.gatewayID] != nil
+        // Joining is an entry too: a new gateway's first block introduces its key, even
+        // before it has anything else to record.
+        if queued.isEmpty && isMember { return false }
         var entries = queued.map(\.entry)
         let now = Self.nowMilliseconds()
-        if store.members()[signer.gatewayID] == nil {
+        if !isMember {
             entries.insert(membershipEntry(time: now), at: 0)
         }
         let block = try store.makeBlock(entries, signer: signer, time: now)

@@ -109,9 +109,9 @@ func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool
 }
 
 /// Every gateway's local copy at the same size with the same root, and each verifying.
-func converged(_ gateways: [ClusterGateway], atLeast size: UInt64 = 1) throws -> Bool {
+func converged(_ gateways: [ClusterGateway], atLeast minimum: UInt64 = 1) throws -> Bool {
     let sizes = Set(gateways.map(\.store.treeSize))
-    guard sizes.count == 1, let size = sizes.first, size >= atLeast else { return false }
+    guard sizes.count == 1, let size = sizes.first, size >= minimum else { return false }
     let roots = try Set(gateways.map { try $0.store.rootHash(treeSize: size) })
     return roots.count == 1
 }

@@ -57,19 +57,13 @@ enum LedgerFixtures {
 
     /// A signed entry built by hand (for blocks the store would never make).
     static func signedEntry(_ pending: PendingEntry, index: UInt64, signer: LedgerSigner) -> SignedEntry {
-        let unsigned = SignedEntry(index: index, time: pending.time, gateway: signer.gatewayID, type: pending.type,
-                                   body: pending.body, signature: [])
-        return SignedEntry(index: index, time: pending.time, gateway: signer.gatewayID, type: pending.type,
-                           body: pending.body, signature: signer.sign(unsigned.toBeSigned))
+        SignedEntry.signed(pending, index: index, signer: signer)
     }
 
     /// A tree head signed by `signer`.
     static func head(block: UInt64, treeSize: UInt64, root: LedgerHash, time: UInt64 = 1_760_000_100_000,
                      signer: LedgerSigner) -> TreeHead {
-        let unsigned = TreeHead(block: block, treeSize: treeSize, root: root, time: time, gateway: signer.gatewayID,
-                                signature: [])
-        return TreeHead(block: block, treeSize: treeSize, root: root, time: time, gateway: signer.gatewayID,
-                        signature: signer.sign(unsigned.toBeSigned))
+        TreeHead.signed(block: block, treeSize: treeSize, root: root, time: time, signer: signer)
     }
 
     /// The root of the store's log extended by `entries`, computed independently of the store.

@@ -166,8 +166,24 @@ struct LedgerStoreTests {
         #expect(store.members() == [signer.gatewayID: signer.publicKey])
         let late = try LedgerFixtures.handMadeBlock(LedgerFixtures.entries(1, from: 70), on: store, signer: second)
         #expect(throws: LedgerStoreError.self) { try store.append(late) }
+        // A removed gateway's writer is not rejoined behind the remover's back.
+        #expect { try store.seal(LedgerFixtures.entries(1), signer: second, time: 7, joiningAt: "again") }
+            throws: { "\($0)".contains("left the ledger at entry 8") }
         #expect(try LedgerStore(path: directory.file()).members() == [signer.gatewayID: signer.publicKey])
         #expect(LedgerVerifier(store: store).verify().isValid)
+
+        // The membership index is derived; a row added by hand (a stranger made a member)
+        // does not match its entry, and the store then refuses to write.
+        try LedgerFixtures.rawDatabase(directory.file()).write { db in
+            try db.execute(sql: "INSERT INTO membership (idx, gateway, public_key, change) VALUES (1, ?, ?, 'joined')",
+                           arguments: [Data(third.gatewayID.bytes), Data(third.publicKey)])
+        }
+        let tampered = try LedgerStore(path: directory.file())
+        #expect(tampered.damage?.contains("membership index") == true)
+        #expect(throws: LedgerStoreError.self) {
+            try tampered.append(try LedgerFixtures.handMadeBlock(LedgerFixtures.entries(1), on: tampered, signer: third))
+        }
+        #expect(LedgerVerifier(store: tampered).verify().problem?.position == .storage)
     }
 
     @Test("the first entry of a log must be its creator's joined membership entry")

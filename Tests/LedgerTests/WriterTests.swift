@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import RampartLedger
 import Testing
 
@@ -47,7 +48,7 @@ struct LedgerWriterTests {
         #expect(entry0.type == .membership && entry0.body["address"] == .text("10.0.0.1:5683"))
         for (number, receipt) in receipts {
             let stored = try #require(try store.entry(at: receipt.index))
-            #expect(stored.body == LedgerFixtures.session(number).body && stored.time == LedgerFixtures.session(number).time)
+            #expect(PendingEntry(type: stored.type, time: stored.time, body: stored.body) == LedgerFixtures.session(number))
             #expect(try store.block(receipt.block)?.entries.contains(stored) == true)
         }
         var number: UInt64 = 0
@@ -119,8 +120,7 @@ struct LedgerWriterTests {
         #expect(store.treeSize >= 121)
         for (index, number) in acknowledged {
             let entry = try #require(try store.entry(at: index))
-            let expected = LedgerFixtures.entries(1, from: number)[0]
-            #expect(entry.body == expected.body && entry.type == expected.type)
+            #expect(PendingEntry(type: entry.type, time: entry.time, body: entry.body) == LedgerFixtures.entries(1, from: number)[0])
         }
         // Let the stray appends finish before verifying a settled log.
         try await Task.sleep(for: .milliseconds(200))
@@ -132,17 +132,17 @@ struct LedgerWriterTests {
         let directory = LedgerTemporaryDirectory()
         let path = directory.file()
         _ = try LedgerFixtures.makeLog(path: path, signer: signer, blockSizes: [5, 5])
-        // A writer that dies inside its transaction: rows inserted, no COMMIT, connection gone.
-        do {
-            let raw = try LedgerFixtures.rawDatabase(path)
-            try raw.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
-                try db.execute(sql: "INSERT INTO block (number, first_index, tree_size, head) VALUES (2, 10, 11, x'00')")
-                try db.execute(sql: "INSERT INTO entry (idx, block, bytes) VALUES (10, 2, x'00')")
-                try db.execute(sql: "INSERT INTO node (level, idx, hash) VALUES (0, 10, x'00')")
-            }
-            try raw.close()
-        }
+        // A writer that dies inside its transaction: rows inserted, no COMMIT, connection gone
+        // (plain SQLite: GRDB would not let a transaction stay open).
+        var connection: OpaquePointer? = nil
+        #expect(sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(connection, """
+            BEGIN IMMEDIATE;
+            INSERT INTO block (number, first_index, tree_size, head) VALUES (2, 10, 11, x'00');
+            INSERT INTO entry (idx, block, bytes) VALUES (10, 2, x'00');
+            INSERT INTO node (level, idx, hash) VALUES (0, 10, x'00');
+            """, nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_close_v2(connection) == SQLITE_OK)
         let store = try LedgerStore(path: path)
         #expect(store.treeSize == 10 && store.blockCount == 2 && store.damage == nil)
         #expect(LedgerVerifier(store: store).verify().isValid)

@@ -41,6 +41,16 @@ public struct SignedEntry: Sendable, Equatable {
         self.signature = signature
     }
 
+    /// `pending` as entry `index`, written and signed by `signer`. (Blocks are made by
+    /// `LedgerStore.makeBlock` and `seal`, which sign in parallel; this is for single entries.)
+    public static func signed(_ pending: PendingEntry, index: UInt64, signer: LedgerSigner) -> SignedEntry {
+        let bodyBytes = pending.body.encoded()
+        let toBeSigned = toBeSigned(index: index, time: pending.time, gateway: signer.gatewayID, type: pending.type,
+                                    bodyBytes: bodyBytes)
+        return SignedEntry(index: index, time: pending.time, gateway: signer.gatewayID, type: pending.type,
+                           body: pending.body, bodyBytes: bodyBytes, signature: signer.sign(toBeSigned))
+    }
+
     /// The bytes the signature covers.
     public var toBeSigned: [UInt8] {
         Self.toBeSigned(index: index, time: time, gateway: gateway, type: type, bodyBytes: bodyBytes)

@@ -28,6 +28,15 @@ public struct TreeHead: Sendable, Equatable {
         self.signature = signature
     }
 
+    /// The head over `root` for a log of `treeSize` entries after block `block`, signed by
+    /// `signer` (its sealer).
+    public static func signed(block: UInt64, treeSize: UInt64, root: LedgerHash, time: UInt64,
+                              signer: LedgerSigner) -> TreeHead {
+        let gateway = signer.gatewayID
+        let signature = signer.sign(toBeSigned(block: block, treeSize: treeSize, root: root, time: time, gateway: gateway))
+        return TreeHead(block: block, treeSize: treeSize, root: root, time: time, gateway: gateway, signature: signature)
+    }
+
     /// The bytes the signature covers.
     public var toBeSigned: [UInt8] {
         Self.toBeSigned(block: block, treeSize: treeSize, root: root, time: time, gateway: gateway)

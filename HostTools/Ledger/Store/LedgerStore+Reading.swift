@@ -4,7 +4,8 @@ import GRDB
 // Reading the log and proving things about it. Every read is one snapshot (a read
 // transaction on a pool reader), so it never sees half a block.
 extension LedgerStore {
-    /// Most rows one `entries` or `heads` call returns.
+    /// Most rows one `entries` or `heads` call returns: a page, not the whole log, whatever
+    /// `limit` says (read on from the last index returned).
     public static let maxPageSize = 65_536
 
     /// The entry at `index`, or nil past the end.
@@ -172,11 +173,11 @@ extension LedgerStore {
         }
     }
 
-    /// The oldest `limit` queued entries with their ids.
+    /// The oldest `limit` queued entries with their ids (all of them for `Int.max`).
     public func pending(limit: Int) throws -> [(id: Int64, entry: PendingEntry)] {
         try reading { db in
             try Row.fetchAll(db, sql: "SELECT id, type, time, body FROM pending ORDER BY id LIMIT ?",
-                             arguments: [min(max(limit, 0), Self.maxPageSize)]).map { row in
+                             arguments: [max(limit, 0)]).map { row in
                 let id: Int64 = row["id"]
                 let rawType = UInt64(bitPattern: row["type"] as Int64)
                 guard let type = EntryType(rawValue: rawType),

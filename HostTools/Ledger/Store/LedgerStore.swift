@@ -92,6 +92,11 @@ public final class LedgerStore: Sendable {
         tip.withLock { $0.membership.keys }
     }
 
+    /// Whether `gateway`'s key has ever joined this ledger (it may have left since).
+    func hasJoined(_ gateway: GatewayID) -> Bool {
+        tip.withLock { $0.membership.keys[gateway] != nil }
+    }
+
     /// Why the stored log cannot be extended, or nil: found when the store was opened or last
     /// refreshed (run `LedgerVerifier` for the first bad entry).
     public var damage: String? { tip.withLock { $0.damage } }
@@ -144,8 +149,10 @@ public final class LedgerStore: Sendable {
     /// inside the write transaction, from the end of the log as the file has it, so a block
     /// another process appended in between is followed on rather than collided with.
     ///
-    /// With `joiningAt` set, a signer that is not a member first writes its joined membership
-    /// entry with that address (the block then holds one more entry than `entries`).
+    /// With `joiningAt` set, a signer that has never been a member first writes its joined
+    /// membership entry with that address (the block then holds one more entry than
+    /// `entries`). A gateway that has left is not rejoined behind the back of whoever removed
+    /// it: its blocks are refused until it writes a joined entry explicitly.
     ///
     /// - Returns: the block as appended.
     @discardableResult
@@ -153,7 +160,7 @@ public final class LedgerStore: Sendable {
                      joiningAt address: String? = nil, consumingPending pendingIDs: [Int64] = []) throws -> LedgerBlock {
         try writing { db, current in
             var entries = entries
-            if let address, !current.membership.active.contains(signer.gatewayID) {
+            if let address, current.membership.keys[signer.gatewayID] == nil {
                 entries.insert(signer.membershipEntry(address: address, time: time), at: 0)
             }
             let checked = try BlockRules.seal(entries, signer: signer, time: time, after: current)
@@ -198,8 +205,12 @@ public final class LedgerStore: Sendable {
     /// so a damaged ledger can still be read and verified.
     static func loadTip(_ db: Database) throws -> LedgerTip {
         var tip = LedgerTip()
-        tip.membership = LedgerMembership(changes: try LedgerSchema.fetchMembership(db))
         let advice = "run `rampart ledger verify` to find the first bad entry; restore ledger.sqlite from a backup"
+        do {
+            tip.membership = LedgerMembership(changes: try checkedMembership(db))
+        } catch {
+            tip.damage = "\(error): \(advice)"
+        }
         guard let row = try Row.fetchOne(db, sql: LedgerSchema.selectLastBlock) else {
             if let stray = try Int64.fetchOne(db, sql: "SELECT min(idx) FROM entry") {
                 tip.damage = "the ledger has no block but stores entry \(stray): \(advice)"
@@ -222,7 +233,9 @@ public final class LedgerStore: Sendable {
             tip.damage = "the stored Merkle nodes do not cover the last block's \(head.treeSize) entries (\(error)): \(advice)"
             return tip
         }
-        if tip.frontier.root != head.root {
+        if tip.damage != nil {
+            return tip
+        } else if tip.frontier.root != head.root {
             tip.damage = "the stored Merkle nodes do not give the last tree head's root: \(advice)"
         } else if let last = try Int64.fetchOne(db, sql: "SELECT max(idx) FROM entry"),
                   UInt64(bitPattern: last) + 1 != head.treeSize {
@@ -231,6 +244,24 @@ public final class LedgerStore: Sendable {
             tip.damage = "the last block row is numbered \(number) but its tree head says block \(head.block): \(advice)"
         }
         return tip
+    }
+
+    /// The membership index, each row checked against the entry it indexes: appends trust
+    /// the index to say who may write, so a row that does not match its entry (an added
+    /// member) makes the log damaged rather than writable by a stranger.
+    private static func checkedMembership(_ db: Database) throws -> [LedgerMembership.Change] {
+        let changes = try LedgerSchema.fetchMembership(db)
+        for change in changes {
+            let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM entry WHERE idx = ?", arguments: [LedgerSchema.sql(change.index)])
+            let entry = bytes.flatMap { try? SignedEntry.decode([UInt8]($0)) }
+            guard let entry, entry.index == change.index, entry.type == .membership,
+                  entry.body["public_key"]?.bytesValue == change.publicKey,
+                  entry.body["change"]?.textValue == change.change.rawValue,
+                  GatewayID(publicKey: change.publicKey) == change.gateway else {
+                throw LedgerStoreError.damaged("the membership index row for entry \(change.index) does not match that entry")
+            }
+        }
+        return changes
     }
 
     // MARK: Transactions

@@ -42,7 +42,8 @@ public actor LedgerWriter {
     public nonisolated let signer: LedgerSigner
     public nonisolated let maxBlockEntries: Int
     public nonisolated let maxBlockDelay: Duration
-    /// The address in this gateway's membership entry, written before its first entry.
+    /// The address in this gateway's membership entry, written before its first entry if its
+    /// key has never joined this ledger.
     public nonisolated let address: String
 
     /// Entries submitted and not yet sealed, oldest first (one request per append call).
@@ -79,7 +80,7 @@ public actor LedgerWriter {
 
     public init(store: LedgerStore, signer: LedgerSigner, maxBlockEntries: Int = 1024,
                 maxBlockDelay: Duration = .milliseconds(20), address: String = "") {
-        precondition(maxBlockEntries >= 2 && maxBlockEntries <= LedgerBlock.maxEntryCount,
+        precondition(maxBlockEntries >= 2 && maxBlockEntries < LedgerBlock.maxEntryCount,
                      "a block holds 2 to \(LedgerBlock.maxEntryCount) entries (one may be the membership entry)")
         self.store = store
         self.signer = signer
@@ -147,9 +148,9 @@ public actor LedgerWriter {
     }
 
     /// Entries of callers a block takes: one slot goes to the membership entry until this
-    /// gateway is a member.
+    /// gateway has joined.
     private var blockCapacity: Int {
-        store.members()[signer.gatewayID] == nil ? maxBlockEntries - 1 : maxBlockEntries
+        store.hasJoined(signer.gatewayID) ? maxBlockEntries : maxBlockEntries - 1
     }
 
     /// Seals blocks while entries wait.
