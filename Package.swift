@@ -199,6 +199,7 @@ let package = Package(
         .testTarget(name: "GatewayServerTests",
                     dependencies: ["RampartGatewayServer", "RampartGateway", "RampartRegistry", "RampartSimulator",
                                    "RampartDevice", "RampartProtocol", "RampartHostCrypto", "RampartGatewayBench",
+                                   "RampartLedger", "RampartCluster",
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     path: "Tests/GatewayServerTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),

@@ -86,6 +86,17 @@ final class BoardRig: @unchecked Sendable {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
                                   "provision --json printed: \(result.output)")
         let kidHex = try #require(object["kid"] as? String, "no kid in \(result.output)")
+        // The registration is in the ledger, with the tool that made it, and the ledger verifies.
+        let shown = try runRampart(["ledger", "show", "--data-dir", dataDirectory.path, "--device", kidHex,
+                                    "--type", "registration", "--json"])
+        try #require(shown.status == 0, "rampart ledger show failed: \(shown.output)")
+        let entry = try #require(try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any],
+                                 "ledger show --json printed: \(shown.output)")
+        let body = try #require(entry["body"] as? [String: Any])
+        #expect(body["tool"] as? String == "rampart provision")
+        #expect(body["kid"] as? String == kidHex)
+        let verified = try runRampart(["ledger", "verify", "--data-dir", dataDirectory.path, "--json", "--quiet"])
+        #expect(verified.status == 0, "rampart ledger verify: \(verified.output)")
         return try #require([UInt8](hexString: kidHex))
     }
 
