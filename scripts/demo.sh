@@ -6,7 +6,8 @@
 # firmware over their UARTs — and 50 simulated devices over UDP. The boards are provisioned
 # by `rampart provision` (keys born on the boards), run EDHOC and send OSCORE telemetry; one
 # is forced to re-key, the other quarantined and released. The boards' and the gateway's logs
-# make the timeline. Later stages add the ledger and the attack lab.
+# make the timeline; the ledger (docs/ledger.md) records registrations, sessions and actions and
+# is verified at the end. Later stages add the attack lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,4 +103,13 @@ cat "$state/sim.json"
 say "what the gateway counted (Prometheus)"
 curl -s 127.0.0.1:19464/metrics | grep -E '^rampart_(handshakes|oscore_requests|sessions|actions)' || true
 
-say "done: every board built, self-tests passed, two QEMU boards and 50 simulated devices provisioned, connected, re-keyed, quarantined and released"
+say "stop the gateway (SIGTERM): open sessions are summarised into the ledger"
+kill -TERM "$gateway_pid"
+wait "$gateway_pid" 2>/dev/null || true
+
+say "the ledger: what happened to the Cortex-M0 board, then every hash and signature checked"
+"$rampart" ledger show --data-dir "$gateway_dir" --device "$kid_m0"
+"$rampart" ledger proof inclusion --data-dir "$gateway_dir" --index 0
+"$rampart" ledger verify --data-dir "$gateway_dir"
+
+say "done: every board built, self-tests passed, two QEMU boards and 50 simulated devices provisioned, connected, re-keyed, quarantined and released; the ledger verified"
