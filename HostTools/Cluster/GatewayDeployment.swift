@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RampartGateway
 import RampartLedger
@@ -14,6 +15,10 @@ public final class GatewayDeployment: Sendable {
     /// The cluster membership; nil in embedded mode.
     public let cluster: ClusterMember?
     private let writer: LedgerWriter?
+    private let configuration: GatewayConfiguration
+    private let logger: Logger
+    /// The digest of the configuration last recorded in the ledger, in the data directory.
+    public static let configurationDigestFile = "configuration.sha256"
 
     public static func open(configuration: GatewayConfiguration, events: EventBus, logger: Logger) throws -> GatewayDeployment {
         let registry = try SQLiteDeviceRegistry(dataDirectory: configuration.dataDirectory)
@@ -21,24 +26,51 @@ public final class GatewayDeployment: Sendable {
             let engine = try GatewayEngine.open(configuration: configuration, registry: registry, events: events, logger: logger)
             let writer = try EmbeddedLedger.openWriter(dataDirectory: configuration.dataDirectory,
                                                        address: configuration.udpListen)
-            return GatewayDeployment(engine: engine, ledgerSink: writer, cluster: nil, writer: writer)
+            return GatewayDeployment(engine: engine, ledgerSink: writer, cluster: nil, writer: writer,
+                                     configuration: configuration, logger: logger)
         }
         let member = try ClusterMember(configuration: configuration, registry: registry, logger: logger)
         let engine = try GatewayEngine.open(configuration: configuration, directory: member.directory, events: events,
                                             logger: logger)
-        return GatewayDeployment(engine: engine, ledgerSink: member.ledger, cluster: member, writer: nil)
+        return GatewayDeployment(engine: engine, ledgerSink: member.ledger, cluster: member, writer: nil,
+                                 configuration: configuration, logger: logger)
     }
 
-    private init(engine: GatewayEngine, ledgerSink: any LedgerSink, cluster: ClusterMember?, writer: LedgerWriter?) {
+    private init(engine: GatewayEngine, ledgerSink: any LedgerSink, cluster: ClusterMember?, writer: LedgerWriter?,
+                 configuration: GatewayConfiguration, logger: Logger) {
         self.engine = engine
         self.ledgerSink = ledgerSink
         self.cluster = cluster
         self.writer = writer
+        self.configuration = configuration
+        self.logger = logger
     }
 
-    /// Joins the cluster (no-op when embedded). Call once the server is serving.
+    /// Joins the cluster (no-op when embedded) and records a changed configuration. Call once
+    /// the server is serving.
     public func start() async {
         await cluster?.start(engine: engine)
+        await recordConfigurationChange()
+    }
+
+    /// A configuration different from the one last recorded is a policy change: its SHA-256
+    /// (of the configuration as canonical JSON) goes into the ledger, old and new.
+    private func recordConfigurationChange() async {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let json = try? encoder.encode(configuration) else { return }
+        let digest = LedgerJSON.hex(LedgerDigest.sha256(Array(json)))
+        let path = DataDirectoryLayout.path(configuration.dataDirectory, Self.configurationDigestFile)
+        let previous = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard previous != digest else { return }
+        let change = PolicyChangeSummary(subject: "gateway-configuration", old: previous, new: digest,
+                                         reason: previous.isEmpty ? "first start" : "started with a changed configuration")
+        do {
+            try await ledgerSink.record([change.pendingEntry(time: LedgerClock.nowMilliseconds())])
+            try Data((digest + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            logger.error("ledger: could not record the configuration change", metadata: ["error": "\(error)"])
+        }
     }
 
     /// After the server's shutdown (which flushed the recorder): closes the ledger.
