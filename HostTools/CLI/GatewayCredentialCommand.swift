@@ -3,6 +3,7 @@ import Foundation
 import RampartGateway
 import RampartGatewayServer
 import RampartHostCrypto
+import RampartLedger
 import RampartRegistry
 
 /// `rampart gateway credential`: the gateway's CRED_R, which every device needs to verify
@@ -40,6 +41,10 @@ struct GatewayCredentialCommand: ParsableCommand {
     @Flag(help: "Print a JSON array of { suite, kid, credential } objects.")
     var json = false
 
+    @Flag(name: .customLong("ledger-key"),
+          help: "Print the gateway's Ed25519 ledger public key (hex) instead: what `rampart ledger verify --trusted-key` takes.")
+    var ledgerKey = false
+
     func validate() throws {
         if let suite, suite != 0 && suite != 2 {
             throw ValidationError("--suite must be 0 (X25519) or 2 (P-256)")
@@ -52,6 +57,15 @@ struct GatewayCredentialCommand: ParsableCommand {
             do { configuration = try ConfigurationFile.load(path: config) } catch { throw CommandFailure("\(error)") }
         }
         let directory = dataDirectory ?? configuration.dataDirectory
+        if ledgerKey {
+            do {
+                let signer = try LedgerSigner.loadOrCreate(dataDirectory: directory)
+                print(LedgerJSON.hex(signer.publicKey))
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            return
+        }
         let suites: [Int32] = suite.map { [$0] } ?? GatewayKeyStore.suites.map(\.rawValue)
         var entries: [Entry] = []
         do {

@@ -71,5 +71,59 @@ struct EndToEndLedgerTests {
             try MerkleVerification.verifyInclusion(leafHash: entry.leafHash, index: entry.index, size: head.treeSize,
                                                    proof: proof, root: head.root)
         }
+
+        // The audit CLI on the same directory: verify, export, a proof; then one flipped byte.
+        let verified = try runRampart(["ledger", "verify", "--data-dir", directory, "--json", "--quiet"])
+        #expect(verified.status == 0, "\(verified.output)")
+        let exported = try runRampart(["ledger", "export", "--data-dir", directory, "--quiet"])
+        #expect(exported.output.split(separator: "\n").count == entries.count)
+        let proved = try runRampart(["ledger", "proof", "inclusion", "--data-dir", directory, "--index", "2", "--json"])
+        #expect(proved.status == 0 && proved.output.contains("\"verified\":true"), "\(proved.output)")
+
+        let victim = entries[entries.count / 2]
+        #expect(try flipByte(of: victim.signature, inFilesOf: directory) > 0, "the entry's signature is in the database files")
+        let tampered = try runRampart(["ledger", "verify", "--data-dir", directory, "--json", "--quiet"])
+        #expect(tampered.status == 1, "verify exits 1 on a tampered ledger: \(tampered.output)")
+        #expect(tampered.output.contains("\"entry\":\(victim.index)"), "and names the entry: \(tampered.output)")
+    }
+
+    /// Flips the first byte of every occurrence of `needle` in the ledger's database files
+    /// (the main file and the write-ahead log); returns how many it changed.
+    func flipByte(of needle: [UInt8], inFilesOf directory: String) throws -> Int {
+        var flipped = 0
+        for name in ["ledger.sqlite", "ledger.sqlite-wal"] {
+            let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
+            guard var bytes = try? [UInt8](Data(contentsOf: url)) else { continue }
+            var offset = 0
+            while offset + needle.count <= bytes.count {
+                if bytes[offset] == needle[0] && Array(bytes[offset ..< offset + needle.count]) == needle {
+                    bytes[offset] ^= 0x01
+                    flipped += 1
+                    offset += needle.count
+                } else {
+                    offset += 1
+                }
+            }
+            try Data(bytes).write(to: url)
+        }
+        return flipped
+    }
+
+    /// Runs `.build/release/rampart` (or debug): exit status and both outputs.
+    func runRampart(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = ["release", "debug"].map { root.appending(components: ".build", $0, "rampart") }
+        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                                      "no .build/{release,debug}/rampart: run `make host`")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
     }
 }
