@@ -213,7 +213,7 @@ let package = Package(
                     dependencies: ["RampartProvisioning", "RampartDevice", "RampartPlatform", "RampartProtocol",
                                    "RampartCrypto", "RampartHostCrypto", "RampartGateway", "RampartRegistry"],
                     path: "Tests/ProvisioningTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
-        .testTarget(name: "LedgerTests", dependencies: ["RampartLedger", "RampartHostCrypto", "RampartCrypto"],
+        .testTarget(name: "LedgerTests", dependencies: ["RampartLedger", "RampartHostCrypto", "RampartCrypto", "RampartGateway"],
                     path: "Tests/LedgerTests"),
         .testTarget(name: "EtcdTests", dependencies: ["RampartEtcd", "EtcdTestSupport"], path: "Tests/EtcdTests"),
         // Three gateways and three etcd members on loopback: one ledger, shared actions, faults.
