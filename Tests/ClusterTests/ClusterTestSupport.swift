@@ -116,6 +116,12 @@ func converged(_ gateways: [ClusterGateway], atLeast minimum: UInt64 = 1) throws
     return roots.count == 1
 }
 
+/// Every gateway has joined and recorded its configuration, its queue is empty, and the copies agree.
+func settled(_ gateways: [ClusterGateway]) throws -> Bool {
+    try gateways.allSatisfy { try $0.ledger.queuedEntryCount() == 0 }
+        && converged(gateways, atLeast: UInt64(2 * gateways.count))
+}
+
 /// A policy-change entry with a unique subject (to count what arrived).
 func marker(_ subject: String) -> PendingEntry {
     PolicyChangeSummary(subject: subject, old: "", new: "x", reason: "cluster test").pendingEntry(time: 1_800_000_000_000)
@@ -124,6 +130,6 @@ func marker(_ subject: String) -> PendingEntry {
 /// Subjects of the policy-change entries in a store, in log order.
 func markerSubjects(_ store: LedgerStore) throws -> [String] {
     try store.entries(from: 0, limit: Int(store.treeSize)).compactMap { entry in
-        entry.type == .policyChange ? entry.body["subject"]?.textValue : nil
+        entry.type == .policyChange && entry.body["reason"] == .text("cluster test") ? entry.body["subject"]?.textValue : nil
     }
 }

@@ -94,7 +94,7 @@ struct ClusterTests {
             _ = try SimulatedFleet.register(count: 2, seed: 21, suite: 2, into: a.member.directory)
             let kid = try SimulatedIdentity(index: 0, seed: 21, suite: 2, crypto: .init()).kid
             #expect(await eventually(within: 5) { b.status(kid) == .active })
-            #expect(await eventually(within: 5) { (try? converged(gateways, atLeast: 2)) == true })
+            #expect(await eventually(within: 5) { (try? settled(gateways)) == true })
 
             let leader = try await etcd.leaderIndex()
             let others = (0 ..< 3).filter { $0 != leader }
@@ -119,7 +119,7 @@ struct ClusterTests {
             try await etcd.restart(member: others[0])
             #expect(await eventually(within: 30) {
                 (try? a.ledger.queuedEntryCount()) == 0 && (try? b.ledger.queuedEntryCount()) == 0
-                    && (try? converged(gateways, atLeast: 22)) == true
+                    && (try? converged(gateways, atLeast: 24)) == true
             })
             let recorded = try markerSubjects(a.store)
             #expect(Set(recorded) == Set((0 ..< 20).map { "quorum-\($0)" }))
@@ -131,7 +131,7 @@ struct ClusterTests {
     func crashMidBlock() async throws {
         try await withCluster(gateways: 2) { _, gateways in
             let (a, b) = (gateways[0], gateways[1])
-            #expect(await eventually(within: 5) { (try? converged(gateways, atLeast: 2)) == true })
+            #expect(await eventually(within: 5) { (try? settled(gateways)) == true })
             struct SimulatedCrash: Error {}
             await a.ledger.setAfterEtcdCommit { _ in throw SimulatedCrash() }
             let sizeBefore = a.store.treeSize
@@ -153,8 +153,9 @@ struct ClusterTests {
     func forkedHistory() async throws {
         try await withCluster(gateways: 2) { _, gateways in
             let (a, b) = (gateways[0], gateways[1])
+            #expect(await eventually(within: 5) { (try? settled(gateways)) == true })
             try await b.ledger.record((0 ..< 5).map { marker("fork-\($0)") })
-            #expect(await eventually(within: 5) { (try? converged(gateways, atLeast: 7)) == true })
+            #expect(await eventually(within: 5) { (try? settled(gateways)) == true && (try? markerSubjects(a.store).count) == 5 })
             // B rewrites its history: a signed head for the same size with another root.
             await b.stop()
             let genuine = try #require(b.store.latestHead)

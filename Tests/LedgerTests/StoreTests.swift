@@ -131,7 +131,9 @@ struct LedgerStoreTests {
         #expect(unknownProblem?.what.contains("not a member") == true)
         // Entries of one gateway sealed by another.
         let foreign = try LedgerFixtures.handMadeBlock(next, on: store, signer: signer, headSigner: stranger)
-        #expect(refused(foreign)?.position == .entry(10))
+        let foreignProblem = refused(foreign)
+        #expect(foreignProblem?.position == .block(2))
+        #expect(foreignProblem?.what.contains("written by gateway \(signer.gatewayID)") == true)
         // A stranger cannot make a block either without joining first.
         #expect(throws: LedgerStoreError.self) { try store.makeBlock(next, signer: stranger, time: 1) }
 

@@ -134,6 +134,23 @@ struct LedgerTamperTests {
         #expect(problem()?.position == .block(3))
     }
 
+    @Test("values of the wrong SQLite type are reported, not crashed on")
+    func wrongColumnTypes() throws {
+        let original = try LedgerFixtures.storedEntry(raw, 10)
+        try raw.write { try $0.execute(sql: "UPDATE entry SET bytes = 42 WHERE idx = 10") }
+        #expect(problem()?.position == .entry(10))
+        #expect(throws: LedgerStoreError.self) { try store.entry(at: 10) }
+        try raw.write { try $0.execute(sql: "UPDATE entry SET bytes = x'' WHERE idx = 10") }
+        #expect(problem()?.position == .entry(10))
+        try LedgerFixtures.setStoredEntry(raw, 10, original)
+        try raw.write { try $0.execute(sql: "UPDATE block SET first_index = 'x' WHERE number = 3") }
+        #expect(problem()?.position == .block(3))
+        try raw.write { try $0.execute(sql: "UPDATE block SET first_index = 151 WHERE number = 3") }
+        #expect(problem() == nil)
+        try raw.write { try $0.execute(sql: "UPDATE node SET hash = 'text' WHERE level = 0 AND idx = 5") }
+        #expect(problem()?.position == .storage)
+    }
+
     @Test("an entry appended outside any block is reported")
     func strayEntry() throws {
         let extra = LedgerFixtures.signedEntry(LedgerFixtures.session(999), index: Self.treeSize,

@@ -96,11 +96,15 @@ public struct LedgerBenchmark: Sendable {
         results.numbers["verify_entries"] = Double(report.entriesChecked)
         results.numbers["verify_s"] = verifySeconds
         results.numbers["verify_entries_per_s"] = Double(report.entriesChecked) / verifySeconds
-        let measuredAtReference = report.entriesChecked == UInt64(Self.verifyReferenceEntries)
-        results.numbers["verify_1m_entries_s"] = verifySeconds * Double(Self.verifyReferenceEntries) / Double(report.entriesChecked)
+        // Measured when the run appended 10^6 entries (the log then also holds the writer's
+        // membership entry: 10^6 + 1 verified, quoted as measured, unscaled).
+        let measuredAtReference = entries == Self.verifyReferenceEntries
+        results.numbers["verify_1m_entries_s"] = measuredAtReference
+            ? verifySeconds : verifySeconds * Double(Self.verifyReferenceEntries) / Double(report.entriesChecked)
         results.numbers["verify_1m_entries_extrapolated"] = measuredAtReference ? 0 : 1
         results.notes["verify_1m_entries_note"] = measuredAtReference
-            ? "measured on 1000000 entries"
+            ? "measured: \(report.entriesChecked) entries (10^6 appended and the writer's membership entry) verified in "
+                + "\(Self.format(verifySeconds)) s"
             : "extrapolated linearly from \(report.entriesChecked) entries verified in \(Self.format(verifySeconds)) s"
 
         // Inclusion proofs at the final size, from SQLite.

@@ -86,8 +86,8 @@ enum BlockRules {
     }
 
     /// Checks that `block` follows on `tip`: its number and indices continue the log, every
-    /// entry decodes strictly, is written by the block's sealer, who is a member at that point
-    /// (membership entries earlier in the block count), and is validly signed; the root
+    /// entry decodes strictly, is written by a member at that point (membership entries
+    /// earlier in the block count) and validly signed, and is written by the block's sealer; the root
     /// recomputed from the entries is the head's, and the head's signature verifies.
     ///
     /// - Throws: the first problem, entries before the head; a signature failure before a later
@@ -110,6 +110,9 @@ enum BlockRules {
         encoded.reserveCapacity(block.entries.count)
         keys.reserveCapacity(block.entries.count)
         var structuralProblem: LedgerProblem? = nil
+        /// The first entry not written by the sealer: the entry may be valid, the head that
+        /// claims it is not (reported at the block, as `LedgerVerifier` does).
+        var foreignWriter: (index: UInt64, gateway: GatewayID)? = nil
         for (offset, entry) in block.entries.enumerated() {
             let expected = tip.treeSize + UInt64(offset)
             guard entry.index == expected else {
@@ -125,11 +128,7 @@ enum BlockRules {
                 structuralProblem = LedgerProblem(.entry(expected), "is not a valid signed entry: \(error)")
                 break
             }
-            guard entry.gateway == head.gateway else {
-                structuralProblem = LedgerProblem(.entry(expected), "is written by gateway \(entry.gateway) but the "
-                                                  + "block is sealed by gateway \(head.gateway)")
-                break
-            }
+            if entry.gateway != head.gateway, foreignWriter == nil { foreignWriter = (expected, entry.gateway) }
             switch membership.admit(index: expected, gateway: entry.gateway, type: entry.type, body: entry.body) {
             case .failure(let problem):
                 structuralProblem = problem
@@ -150,6 +149,10 @@ enum BlockRules {
             throw LedgerProblem(.entry(entry.index), "signature does not verify (signed by gateway \(entry.gateway))")
         }
         if let structuralProblem { throw structuralProblem }
+        if let foreignWriter {
+            throw LedgerProblem(.block(head.block), "is sealed by gateway \(head.gateway) but its entry \(foreignWriter.index) "
+                                + "is written by gateway \(foreignWriter.gateway) (a block's entries are all written by its sealer)")
+        }
         guard head.treeSize == tip.treeSize + UInt64(block.entries.count) else {
             throw LedgerProblem(.block(head.block), "has tree size \(head.treeSize) but the log holds \(tip.treeSize) "
                                 + "entries before its \(block.entries.count)")

@@ -69,17 +69,30 @@ enum LedgerSchema {
         Int64(bitPattern: value)
     }
 
+    // Reading columns without trusting them: a row edited by hand may hold any SQLite value,
+    // and the verifier must report it, not crash on a failed conversion. (INTEGER PRIMARY KEY
+    // columns are always integers and are read directly.)
+
+    /// A BLOB (or TEXT) column's bytes; empty for NULL or a number, which then fails decoding.
+    static func bytes(_ row: Row, _ column: String) -> [UInt8] {
+        Data.fromDatabaseValue(row[column] as DatabaseValue).map { [UInt8]($0) } ?? []
+    }
+
+    /// An INTEGER column as an index or size; `UInt64.max`, which matches nothing, for
+    /// anything else.
+    static func unsigned(_ row: Row, _ column: String) -> UInt64 {
+        Int64.fromDatabaseValue(row[column] as DatabaseValue).map { UInt64(bitPattern: $0) } ?? .max
+    }
+
     /// The membership rows in log order.
     static func fetchMembership(_ db: Database) throws -> [LedgerMembership.Change] {
         try Row.fetchAll(db, sql: "SELECT idx, gateway, public_key, change FROM membership ORDER BY idx").map { row in
-            let gateway: Data = row["gateway"]
-            let publicKey: Data = row["public_key"]
-            let change: String = row["change"]
-            guard let id = GatewayID(bytes: [UInt8](gateway)), let kind = MembershipChange(rawValue: change) else {
-                throw LedgerStoreError.damaged("a membership row is malformed: run `rampart ledger verify`")
+            let change = String.fromDatabaseValue(row["change"] as DatabaseValue) ?? ""
+            guard let id = GatewayID(bytes: bytes(row, "gateway")), let kind = MembershipChange(rawValue: change) else {
+                throw LedgerStoreError.damaged("a membership row is malformed")
             }
             return LedgerMembership.Change(index: UInt64(bitPattern: row["idx"] as Int64), gateway: id,
-                                           publicKey: [UInt8](publicKey), change: kind)
+                                           publicKey: bytes(row, "public_key"), change: kind)
         }
     }
 }
@@ -95,10 +108,7 @@ struct SQLiteMerkleNodes: MerkleNodeSource {
         guard let row = try Row.fetchOne(statement) else {
             throw MerkleNodeSourceError.missingNode(level: level, index: index)
         }
-        let hash: LedgerHash? = try row.withUnsafeData(atIndex: 0) { data in
-            data.flatMap { LedgerHash(bytes: [UInt8]($0)) }
-        }
-        guard let hash else {
+        guard let hash = LedgerHash(bytes: LedgerSchema.bytes(row, "hash")) else {
             throw LedgerStoreError.damaged("the stored Merkle node (\(level), \(index)) is not 32 bytes: run `rampart ledger verify`")
         }
         return hash

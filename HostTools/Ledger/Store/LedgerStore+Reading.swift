@@ -24,12 +24,12 @@ extension LedgerStore {
             var entries: [SignedEntry] = []
             entries.reserveCapacity(rows.count)
             for (offset, row) in rows.enumerated() {
-                let position = UInt64(bitPattern: row[0] as Int64)
+                let position = UInt64(bitPattern: row["idx"] as Int64)
                 guard position == index + UInt64(offset) else {
                     throw LedgerStoreError.damaged("entry \(index + UInt64(offset)) is missing from \(path): run "
                                                    + "`rampart ledger verify`")
                 }
-                entries.append(try Self.decodeStored(row[1] as Data, position: position))
+                entries.append(try Self.decodeStored(LedgerSchema.bytes(row, "bytes"), position: position))
             }
             return entries
         }
@@ -40,15 +40,15 @@ extension LedgerStore {
         try reading { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT first_index, tree_size, head FROM block WHERE number = ?",
                                              arguments: [LedgerSchema.sql(number)]) else { return nil }
-            let head = try Self.decodeStoredHead(row["head"] as Data, number: number)
-            let first = UInt64(bitPattern: row["first_index"] as Int64)
+            let head = try Self.decodeStoredHead(LedgerSchema.bytes(row, "head"), number: number)
+            let first = LedgerSchema.unsigned(row, "first_index")
             let rows = try Row.fetchAll(db, sql: "SELECT idx, bytes FROM entry WHERE idx >= ? AND idx < ? ORDER BY idx",
                                         arguments: [LedgerSchema.sql(first), LedgerSchema.sql(head.treeSize)])
-            guard UInt64(rows.count) == head.treeSize - first else {
+            guard first <= head.treeSize, UInt64(rows.count) == head.treeSize - first else {
                 throw LedgerStoreError.damaged("block \(number) is missing entries in \(path): run `rampart ledger verify`")
             }
             let entries = try rows.map { row in
-                try Self.decodeStored(row[1] as Data, position: UInt64(bitPattern: row[0] as Int64))
+                try Self.decodeStored(LedgerSchema.bytes(row, "bytes"), position: UInt64(bitPattern: row["idx"] as Int64))
             }
             return LedgerBlock(head: head, entries: entries)
         }
@@ -60,7 +60,7 @@ extension LedgerStore {
         return try reading { db in
             try Row.fetchAll(db, sql: "SELECT number, head FROM block WHERE number >= ? ORDER BY number LIMIT ?",
                              arguments: [LedgerSchema.sql(number), limit]).map { row in
-                try Self.decodeStoredHead(row["head"] as Data, number: UInt64(bitPattern: row["number"] as Int64))
+                try Self.decodeStoredHead(LedgerSchema.bytes(row, "head"), number: UInt64(bitPattern: row["number"] as Int64))
             }
         }
     }
@@ -110,10 +110,10 @@ extension LedgerStore {
 
     // MARK: Decoding stored rows
 
-    static func decodeStored(_ bytes: Data, position: UInt64) throws -> SignedEntry {
+    static func decodeStored(_ bytes: [UInt8], position: UInt64) throws -> SignedEntry {
         let entry: SignedEntry
         do {
-            entry = try SignedEntry.decode([UInt8](bytes))
+            entry = try SignedEntry.decode(bytes)
         } catch {
             throw LedgerStoreError.damaged("the stored entry \(position) is not valid (\(error)): run `rampart ledger verify`")
         }
@@ -123,10 +123,10 @@ extension LedgerStore {
         return entry
     }
 
-    static func decodeStoredHead(_ bytes: Data, number: UInt64) throws -> TreeHead {
+    static func decodeStoredHead(_ bytes: [UInt8], number: UInt64) throws -> TreeHead {
         let head: TreeHead
         do {
-            head = try TreeHead.decode([UInt8](bytes))
+            head = try TreeHead.decode(bytes)
         } catch {
             throw LedgerStoreError.damaged("the stored tree head of block \(number) is not valid (\(error)): run "
                                            + "`rampart ledger verify`")
@@ -179,13 +179,13 @@ extension LedgerStore {
             try Row.fetchAll(db, sql: "SELECT id, type, time, body FROM pending ORDER BY id LIMIT ?",
                              arguments: [max(limit, 0)]).map { row in
                 let id: Int64 = row["id"]
-                let rawType = UInt64(bitPattern: row["type"] as Int64)
+                let rawType = LedgerSchema.unsigned(row, "type")
                 guard let type = EntryType(rawValue: rawType),
-                      let body = try? CBORValue.decode([UInt8](row["body"] as Data)) else {
+                      let body = try? CBORValue.decode(LedgerSchema.bytes(row, "body")) else {
                     throw LedgerStoreError.damaged("queued entry \(id) in \(path) is not valid: delete it with "
                                                    + "`sqlite3 \(path) 'DELETE FROM pending WHERE id = \(id)'`")
                 }
-                return (id, PendingEntry(type: type, time: UInt64(bitPattern: row["time"] as Int64), body: body))
+                return (id, PendingEntry(type: type, time: LedgerSchema.unsigned(row, "time"), body: body))
             }
         }
     }

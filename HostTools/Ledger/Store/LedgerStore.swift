@@ -59,7 +59,13 @@ public final class LedgerStore: Sendable {
             if !readOnly { try LedgerAccess.createPrivately(path) }
             pool = try DatabasePool(path: path, configuration: configuration)
             if readOnly {
-                try pool.read { db in try LedgerAccess.checkIsLedger(db, path: path, migrator: migrator) }
+                try pool.read { db in
+                    try LedgerAccess.checkIsLedger(db, path: path, migrator: migrator)
+                    guard try migrator.hasCompletedMigrations(db) else {
+                        throw LedgerStoreError.storage("\(path) holds no ledger yet, or one of an older schema: open it "
+                                                       + "once with write access (the gateway does) to bring it up to date")
+                    }
+                }
             } else {
                 try migrator.migrate(pool)
             }
@@ -126,9 +132,9 @@ public final class LedgerStore: Sendable {
     /// (synced) when it returns.
     ///
     /// Validation: the number and indices follow on; every entry decodes strictly, is written
-    /// by the block's sealer, who is a member at that point (membership entries earlier in
-    /// the same block count), and is validly signed; the root recomputed from the entries
-    /// equals the head's; the head's signature verifies under the sealer's key.
+    /// by a member at that point (membership entries earlier in the same block count), is
+    /// validly signed, and is written by the block's sealer; the root recomputed from the
+    /// entries equals the head's; the head's signature verifies under the sealer's key.
     ///
     /// - Throws: `.refused(problem)` naming the first bad entry or the block (nothing is
     ///   written); `.damaged`, `.storage`.
@@ -220,7 +226,7 @@ public final class LedgerStore: Sendable {
         let number = UInt64(bitPattern: row["number"] as Int64)
         let head: TreeHead
         do {
-            head = try TreeHead.decode([UInt8](row["head"] as Data))
+            head = try TreeHead.decode(LedgerSchema.bytes(row, "head"))
         } catch {
             tip.damage = "the last block's tree head (block \(number)) does not decode (\(error)): \(advice)"
             return tip
@@ -294,7 +300,7 @@ public final class LedgerStore: Sendable {
     private func currentTip(_ db: Database) throws -> LedgerTip {
         let cached = tip.withLock { $0 }
         let row = try Row.fetchOne(db, sql: "SELECT number, tree_size FROM block ORDER BY number DESC LIMIT 1")
-        let stored = row.map { (UInt64(bitPattern: $0["number"] as Int64) + 1, UInt64(bitPattern: $0["tree_size"] as Int64)) }
+        let stored = row.map { (UInt64(bitPattern: $0["number"] as Int64) + 1, LedgerSchema.unsigned($0, "tree_size")) }
         if (stored?.0 ?? 0) == cached.blockCount, (stored?.1 ?? 0) == cached.treeSize, cached.damage == nil {
             return cached
         }

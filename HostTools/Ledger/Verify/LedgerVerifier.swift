@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 
@@ -47,8 +48,8 @@ public struct LedgerVerifier: Sendable {
         self.trustedKeys = trustedKeys
     }
 
-    /// Verifies the whole log. `progress` is called after each page with the entries checked
-    /// so far and the stored entry count.
+    /// Verifies the whole log. `progress` is called as pages complete, and once at the end,
+    /// with the entries checked so far and the stored entry count.
     public func verify(progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) -> LedgerVerificationReport {
         do {
             return try store.reading { db in
@@ -65,7 +66,7 @@ public struct LedgerVerifier: Sendable {
 /// One verification pass over a read snapshot.
 private final class VerificationRun {
     /// A signature to verify in the page's parallel pass, and what to report if it fails.
-    struct SignatureCheck {
+    struct SignatureCheck: Sendable {
         let message: [UInt8]
         let signature: [UInt8]
         let publicKey: [UInt8]
@@ -107,6 +108,8 @@ private final class VerificationRun {
     var blocksPassed: UInt64 = 0
     var lastPassedHead: TreeHead? = nil
     var storedNodes: [NodePosition: LedgerHash] = [:]
+    /// The previous page's signatures, being verified in the background.
+    var inFlight: (checks: [SignatureCheck], group: DispatchGroup, outcome: SignatureOutcome)? = nil
 
     init(db: Database, trustedKeys: [[UInt8]], progress: (@Sendable (UInt64, UInt64) -> Void)?) {
         self.db = db
@@ -121,8 +124,8 @@ private final class VerificationRun {
             let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT idx, bytes FROM entry WHERE idx > ? ORDER BY idx LIMIT ?"),
                                         arguments: [after, LedgerVerifier.pageSize])
             guard let last = rows.last else { break }
-            after = last[0]
-            let raw: [(UInt64, [UInt8])] = rows.map { (UInt64(bitPattern: $0[0] as Int64), [UInt8]($0[1] as Data)) }
+            after = last["idx"]
+            let raw: [(UInt64, [UInt8])] = rows.map { (UInt64(bitPattern: $0["idx"] as Int64), LedgerSchema.bytes($0, "bytes")) }
             let decoded = LedgerParallel.map(raw, minimumChunk: 256) { position, bytes in
                 let entry = Result { () throws(LedgerFormatError) in try SignedEntry.decode(bytes) }
                 let toBeSigned = (try? entry.get())?.toBeSigned ?? []
@@ -133,11 +136,17 @@ private final class VerificationRun {
                 try check(row)
                 if firstProblem != nil { break pages }
             }
-            verifySignatures()
+            // The previous page's signatures were verified while this page was walked.
+            finishSignatures()
+            if firstProblem != nil { break }
             progress?(entriesPassed, total)
+            startSignatures()
         }
         if firstProblem == nil { try checkEnd() }
-        verifySignatures()
+        finishSignatures()
+        startSignatures()
+        finishSignatures()
+        progress?(entriesPassed, total)
         var entriesChecked = entriesPassed
         if case .entry(let index)? = firstProblem?.position { entriesChecked = min(entriesChecked, index) }
         return LedgerVerificationReport(entriesChecked: entriesChecked, blocksChecked: blocksPassed,
@@ -226,7 +235,7 @@ private final class VerificationRun {
         }
         let head: TreeHead
         do {
-            head = try TreeHead.decode([UInt8](row["head"] as Data))
+            head = try TreeHead.decode(LedgerSchema.bytes(row, "head"))
         } catch {
             report(.block(number), "tree head is not valid: \(error)")
             return
@@ -240,8 +249,8 @@ private final class VerificationRun {
                    + "entries by 1 to \(LedgerBlock.maxEntryCount)")
             return
         }
-        let first = UInt64(bitPattern: row["first_index"] as Int64)
-        let size = UInt64(bitPattern: row["tree_size"] as Int64)
+        let first = LedgerSchema.unsigned(row, "first_index")
+        let size = LedgerSchema.unsigned(row, "tree_size")
         guard first == nextPosition, size == head.treeSize else {
             report(.block(number), "is stored as the range [\(first), \(size)) but its tree head and the blocks before "
                    + "it make it [\(nextPosition), \(head.treeSize))")
@@ -328,8 +337,8 @@ private final class VerificationRun {
                 let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT idx, hash FROM node WHERE level = ? AND idx >= ? AND idx < ?"),
                                             arguments: [level, LedgerSchema.sql(low), LedgerSchema.sql(high)])
                 for row in rows {
-                    guard let hash = LedgerHash(bytes: [UInt8](row[1] as Data)) else { continue }
-                    storedNodes[NodePosition(level: level, index: UInt64(bitPattern: row[0] as Int64))] = hash
+                    guard let hash = LedgerHash(bytes: LedgerSchema.bytes(row, "hash")) else { continue }
+                    storedNodes[NodePosition(level: level, index: LedgerSchema.unsigned(row, "idx"))] = hash
                 }
             }
             level += 1
@@ -346,17 +355,33 @@ private final class VerificationRun {
         firstProblem = LedgerProblem(position, what)
     }
 
-    /// Verifies the queued signatures in parallel. A failure comes before any structural
-    /// problem found since (those were found at later items), so it replaces it.
-    private func verifySignatures() {
+    /// Starts verifying the queued signatures in the background (in parallel across the
+    /// cores), so the next page is read, decoded and walked meanwhile: Ed25519 verification is
+    /// most of the work, and this keeps every core on it.
+    private func startSignatures() {
+        precondition(inFlight == nil, "one page of signatures in flight at a time")
         let checks = signatureChecks
         signatureChecks.removeAll(keepingCapacity: true)
         guard !checks.isEmpty else { return }
-        let failed = LedgerParallel.firstFailure(count: checks.count, minimumChunk: 16) { offset in
-            LedgerSignatures.isValid(checks[offset].signature, for: checks[offset].message, publicKey: checks[offset].publicKey)
+        let outcome = SignatureOutcome()
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            outcome.firstFailure = LedgerParallel.firstFailure(count: checks.count, minimumChunk: 16) { offset in
+                LedgerSignatures.isValid(checks[offset].signature, for: checks[offset].message,
+                                         publicKey: checks[offset].publicKey)
+            }
         }
-        let passed = failed ?? checks.count
-        for check in checks[..<passed] {
+        inFlight = (checks, group, outcome)
+    }
+
+    /// Waits for the signatures in flight and counts what passed. A failure comes before
+    /// anything the walk found since (those are later in the log), so it replaces it.
+    private func finishSignatures() {
+        guard let (checks, group, outcome) = inFlight else { return }
+        inFlight = nil
+        group.wait()
+        let failed = outcome.firstFailure
+        for check in checks[..<(failed ?? checks.count)] {
             if let head = check.head {
                 blocksPassed += 1
                 lastPassedHead = head
@@ -364,6 +389,15 @@ private final class VerificationRun {
                 entriesPassed += 1
             }
         }
-        if let failed { firstProblem = checks[failed].problem }
+        if let failed {
+            firstProblem = checks[failed].problem
+            signatureChecks.removeAll()
+        }
     }
+}
+
+/// The result of a page's background signature verification, written before its dispatch
+/// group leaves and read after `wait()`.
+private final class SignatureOutcome: @unchecked Sendable {
+    var firstFailure: Int? = nil
 }
