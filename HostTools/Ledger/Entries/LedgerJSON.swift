@@ -49,15 +49,12 @@ public enum LedgerJSON {
         }
     }
 
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+    public static func hex(_ bytes: [UInt8]) -> String { LedgerFormatSupport.hex(bytes) }
+
+    /// The bytes an even, non-zero number of hex digits spell, or nil.
+    public static func bytes(hex: String) -> [UInt8]? {
+        guard !hex.isEmpty else { return nil }
+        return LedgerFormatSupport.bytes(fromHex: hex.utf8)
     }
 
     public static func iso8601(milliseconds: UInt64) -> String {
