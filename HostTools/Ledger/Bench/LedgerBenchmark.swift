@@ -122,7 +122,9 @@ public struct LedgerBenchmark: Sendable {
                                                    root: root)
         }
         durations.sort()
-        results.numbers["inclusion_proof_ms_mean"] = durations.reduce(0, +) / Double(max(durations.count, 1))
+        // `inclusion_proof_ms` is the key: the mean.
+        results.numbers["inclusion_proof_ms"] = durations.reduce(0, +) / Double(max(durations.count, 1))
+        results.numbers["inclusion_proof_ms_mean"] = results.numbers["inclusion_proof_ms"]
         results.numbers["inclusion_proof_ms_p99"] = durations.isEmpty
             ? 0 : durations[min(durations.count - 1, Int((Double(durations.count) * 0.99).rounded(.up)) - 1)]
         results.numbers["inclusion_proofs"] = Double(durations.count)
