@@ -43,9 +43,12 @@ struct SimulatorTests {
     func registration() throws {
         let registry = InMemoryDeviceDirectory()
         let first = try SimulatedFleet.register(count: 20, seed: 5, suite: 0, into: registry)
-        #expect(first == SimulatedFleet.Registration(added: 20, alreadyPresent: 0))
+        #expect(first.added == 20 && first.alreadyPresent == 0)
+        let expected = try SimulatedFleet.records(count: 20, seed: 5, suite: 0)
+        #expect(first.addedRecords.map(\.kid) == expected.map(\.kid), "the records added, for the ledger")
         let second = try SimulatedFleet.register(count: 25, seed: 5, suite: 0, into: registry)
-        #expect(second == SimulatedFleet.Registration(added: 5, alreadyPresent: 20))
+        #expect(second.added == 5 && second.alreadyPresent == 20)
+        #expect(second.addedRecords.count == 5, "only the new ones, for the ledger")
         #expect(registry.count == 25)
         // The other suite's fleet of the same seed has its own kids: both fit in one registry.
         let otherSuite = try SimulatedFleet.register(count: 3, seed: 5, suite: 2, into: registry)
