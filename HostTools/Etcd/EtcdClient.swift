@@ -188,15 +188,19 @@ public final class EtcdClient: Sendable {
 
     /// Every endpoint's status (asked concurrently), or why it did not answer, in endpoint order.
     public func memberStatuses() async -> [(endpoint: String, status: Result<EtcdMemberStatus, any Error>)] {
-        await withTaskGroup(of: (Int, Result<EtcdMemberStatus, any Error>).self) { group in
-            for (index, endpoint) in endpoints.enumerated() {
+        // Answers are keyed by endpoint, not written into an array by index: the release build
+        // of the indexed version trapped in Array.subscript.modify under CI (Swift 6.3.1).
+        await withTaskGroup(of: (String, Result<EtcdMemberStatus, any Error>).self) { group in
+            for endpoint in endpoints {
                 group.addTask {
-                    do { return (index, .success(try await self.status(of: endpoint))) } catch { return (index, .failure(error)) }
+                    do { return (endpoint, .success(try await self.status(of: endpoint))) } catch { return (endpoint, .failure(error)) }
                 }
             }
-            var results = [Result<EtcdMemberStatus, any Error>?](repeating: nil, count: endpoints.count)
-            for await (index, result) in group { results[index] = result }
-            return zip(endpoints, results).map { ($0, $1!) }
+            var answers: [String: Result<EtcdMemberStatus, any Error>] = [:]
+            for await answer in group { answers[answer.0] = answer.1 }
+            return endpoints.map { endpoint in
+                (endpoint, answers[endpoint] ?? .failure(EtcdError.unavailable("\(endpoint): no answer")))
+            }
         }
     }
 
