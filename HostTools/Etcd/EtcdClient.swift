@@ -188,20 +188,21 @@ public final class EtcdClient: Sendable {
 
     /// Every endpoint's status (asked concurrently), or why it did not answer, in endpoint order.
     public func memberStatuses() async -> [(endpoint: String, status: Result<EtcdMemberStatus, any Error>)] {
-        // Answers are keyed by endpoint, not written into an array by index: the release build
-        // of the indexed version trapped in Array.subscript.modify under CI (Swift 6.3.1).
-        await withTaskGroup(of: (String, Result<EtcdMemberStatus, any Error>).self) { group in
-            for endpoint in endpoints {
-                group.addTask {
-                    do { return (endpoint, .success(try await self.status(of: endpoint))) } catch { return (endpoint, .failure(error)) }
-                }
-            }
-            var answers: [String: Result<EtcdMemberStatus, any Error>] = [:]
-            for await answer in group { answers[answer.0] = answer.1 }
-            return endpoints.map { endpoint in
-                (endpoint, answers[endpoint] ?? .failure(EtcdError.unavailable("\(endpoint): no answer")))
+        // One task per endpoint, awaited in order. (A task group of (String, Result) tuples
+        // came back corrupted in the release build under Swift 6.3.1 — "No foreign strings",
+        // an Array.subscript.modify trap — while the debug build was fine.)
+        let asks = endpoints.map { endpoint in
+            Task { try await self.status(of: endpoint) }
+        }
+        var statuses: [(endpoint: String, status: Result<EtcdMemberStatus, any Error>)] = []
+        for (endpoint, ask) in zip(endpoints, asks) {
+            do {
+                statuses.append((endpoint, .success(try await ask.value)))
+            } catch {
+                statuses.append((endpoint, .failure(error)))
             }
         }
+        return statuses
     }
 
     /// The client URL of the current leader, or nil while there is none (an election, or no
