@@ -118,18 +118,28 @@ public actor ClusterLedger: LedgerSink {
         }
         let block = try store.makeBlock(entries, signer: signer, time: now)
         let key = keys.block(block.head.block)
-        let result = try await etcd.txn(compare: [.createRevision(key: key, equals: 0)],
+        // With the crash hook set, nothing else touches the store while the transaction is in
+        // flight (the follower would otherwise apply this very block as soon as etcd commits
+        // it, before the "crash"): a dead process's follower is dead too.
+        let hook = afterEtcdCommit
+        if hook != nil { crashed = true }
+        let result: EtcdTxnResult
+        do {
+            result = try await etcd.txn(compare: [.createRevision(key: key, equals: 0)],
                                         success: [.put(key: key, value: block.encoded)])
+        } catch {
+            if hook != nil { crashed = false }
+            throw error
+        }
         guard result.succeeded else {
+            if hook != nil { crashed = false }
             // Another gateway sealed this number first: apply theirs, then seal on top.
             try await catchUp()
             return true
         }
-        do {
-            try afterEtcdCommit?(block)
-        } catch {
-            crashed = true
-            throw error
+        if let hook {
+            try hook(block)
+            crashed = false
         }
         try store.append(block, consumingPending: queued.map(\.id))
         return true
