@@ -23,6 +23,9 @@ public final class GatewayDeployment: Sendable {
     public static func open(configuration: GatewayConfiguration, events: EventBus, logger: Logger) throws -> GatewayDeployment {
         let registry = try SQLiteDeviceRegistry(dataDirectory: configuration.dataDirectory)
         if configuration.cluster.etcdEndpoints.isEmpty {
+            // Embedded now: tools must seal their entries again, not queue them for a cluster.
+            try? FileManager.default.removeItem(atPath: DataDirectoryLayout.path(configuration.dataDirectory,
+                                                                                EmbeddedLedger.clusterMarker))
             let engine = try GatewayEngine.open(configuration: configuration, registry: registry, events: events, logger: logger)
             let writer = try EmbeddedLedger.openWriter(dataDirectory: configuration.dataDirectory,
                                                        address: configuration.udpListen)

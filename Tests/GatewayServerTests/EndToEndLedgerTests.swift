@@ -19,8 +19,13 @@ struct EndToEndLedgerTests {
         var configuration = testConfiguration()
         configuration.dataDirectory = directory
         configuration.adminListen = ""
+        // A directory that was a cluster member before: embedded mode takes it back.
+        let marker = URL(fileURLWithPath: directory).appendingPathComponent(EmbeddedLedger.clusterMarker).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: marker, contents: Data("/rampart".utf8)))
         let events = EventBus()
         let deployment = try GatewayDeployment.open(configuration: configuration, events: events, logger: quietLogger)
+        #expect(!FileManager.default.fileExists(atPath: marker), "tools seal their entries again")
         var options = testOptions()
         options.ledger = deployment.ledgerSink
         let server = try await GatewayServer.start(configuration: configuration, engine: deployment.engine, events: events,
