@@ -176,10 +176,12 @@ struct LedgerShow: ParsableCommand {
                 if let type, LedgerJSON.name(entry.type) != type { continue }
                 if let kid, entry.body["kid"]?.bytesValue != kid { continue }
                 matches.append(entry)
-                if matches.count > limit { matches.removeFirst(matches.count - limit) }
+                // Keep the newest `limit`, trimming in batches (not one shift per entry).
+                if matches.count >= 2 * limit { matches.removeFirst(matches.count - limit) }
             }
             index += UInt64(entries.count)
         }
+        if matches.count > limit { matches.removeFirst(matches.count - limit) }
         if matches.isEmpty && !json {
             print("no entries match (the ledger has \(store.treeSize))")
             return

@@ -87,7 +87,7 @@ public actor ClusterLedger: LedgerSink {
 
     /// Entries waiting for etcd.
     public nonisolated func queuedEntryCount() throws -> Int {
-        try store.pending(limit: Int.max).count
+        try store.pendingCount()
     }
 
     public func setAfterEtcdCommit(_ hook: (@Sendable (LedgerBlock) throws -> Void)?) {
@@ -112,7 +112,7 @@ public actor ClusterLedger: LedgerSink {
         // before it has anything else to record.
         if queued.isEmpty && isMember { return false }
         var entries = queued.map(\.entry)
-        let now = Self.nowMilliseconds()
+        let now = LedgerClock.nowMilliseconds()
         if !isMember {
             entries.insert(membershipEntry(time: now), at: 0)
         }
@@ -293,7 +293,6 @@ public actor ClusterLedger: LedgerSink {
         }
     }
 
-    static func nowMilliseconds() -> UInt64 { wallMilliseconds() }
 }
 
 public enum ClusterLedgerError: Error, CustomStringConvertible {

@@ -54,7 +54,7 @@ public final class LedgerRecorder: Sendable {
         _ = await consumer?.value
         stopping.store(true, ordering: .releasing)
         _ = await writer?.value
-        let now = SessionLedgerState.milliseconds(.now)
+        let now = LedgerClock.nowMilliseconds()
         let remaining = state.withLock { state in
             state.closeAll(now: now)
             return state.takeReady()
@@ -73,7 +73,7 @@ public final class LedgerRecorder: Sendable {
     private func writeUntilStopped() async {
         var retryDelay = Self.firstRetryDelay
         while !stopping.load(ordering: .acquiring) {
-            let now = SessionLedgerState.milliseconds(.now)
+            let now = LedgerClock.nowMilliseconds()
             let batch = state.withLock { state in
                 state.closeFailureWindows(now: now)
                 return state.takeReady()
@@ -88,8 +88,7 @@ public final class LedgerRecorder: Sendable {
             } catch {
                 state.withLock { $0.putBack(batch) }
                 logger.error("ledger: could not write summaries; retrying",
-                             metadata: ["entries": "\(batch.count)", "error": "\(error)",
-                                        "retry_ms": "\(retryDelay.components.seconds * 1000 + retryDelay.components.attoseconds / 1_000_000_000_000_000)"])
+                             metadata: ["entries": "\(batch.count)", "error": "\(error)", "retry_in": "\(retryDelay)"])
                 try? await Task.sleep(for: retryDelay)
                 retryDelay = min(retryDelay * 2, Self.maxRetryDelay)
             }
