@@ -118,7 +118,7 @@ let package = Package(
                 path: "HostTools/Registry", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // The gateway service: UDP and serial transports (SwiftNIO), admin API, metrics, config.
         .target(name: "RampartGatewayServer",
-                dependencies: ["RampartGateway", "RampartRegistry", "RampartProtocol", "RampartLedger",
+                dependencies: ["RampartGateway", "RampartRegistry", "RampartProtocol", "RampartLedger", "RampartDetection",
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -163,6 +163,16 @@ let package = Package(
                 dependencies: ["RampartLedger", "RampartEtcd", "RampartRegistry", "RampartGateway",
                                .product(name: "Logging", package: "swift-log")],
                 path: "HostTools/Cluster"),
+        // Detection and response (docs/detection.md): features from the event stream, Half-Space
+        // Trees per device group, rules for hard evidence, the staged policy, risk-adaptive rotation.
+        .target(name: "RampartDetection", dependencies: ["RampartGateway", "RampartProtocol"], path: "HostTools/Detection"),
+        // The attack lab: the gateway engine, the detector and the devices' firmware state machine
+        // in one process on virtual time, with labelled attack scenarios and their evaluation.
+        .target(name: "RampartAttackLab",
+                dependencies: ["RampartDetection", "RampartGateway", "RampartDevice", "RampartProtocol", "RampartCrypto",
+                               "RampartHostCrypto", "RampartSimulator", "RampartGatewayBench",
+                               .product(name: "Logging", package: "swift-log")],
+                path: "HostTools/AttackLab", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         // Starts and stops local etcd clusters for tests (Debian's etcd-server on loopback).
         .target(name: "EtcdTestSupport", dependencies: ["RampartEtcd"], path: "Tests/EtcdTestSupport"),
         .executableTarget(name: "rampart",
@@ -170,6 +180,7 @@ let package = Package(
                                          "RampartGateway", "RampartRegistry", "RampartGatewayServer", "RampartSimulator",
                                          "RampartGatewayBench",
                                          "RampartProvisioning", "RampartLedger", "RampartCluster",
+                                         "RampartDetection", "RampartAttackLab",
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "NIOCore", package: "swift-nio"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -215,6 +226,11 @@ let package = Package(
                     path: "Tests/ProvisioningTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "LedgerTests", dependencies: ["RampartLedger", "RampartHostCrypto", "RampartCrypto", "RampartGateway"],
                     path: "Tests/LedgerTests"),
+        .testTarget(name: "DetectionTests", dependencies: ["RampartDetection", "RampartGateway"],
+                    path: "Tests/DetectionTests"),
+        .testTarget(name: "AttackLabTests",
+                    dependencies: ["RampartAttackLab", "RampartDetection", "RampartGateway", "RampartSimulator"],
+                    path: "Tests/AttackLabTests"),
         .testTarget(name: "EtcdTests", dependencies: ["RampartEtcd", "EtcdTestSupport"], path: "Tests/EtcdTests"),
         // Three gateways and three etcd members on loopback: one ledger, shared actions, faults.
         .testTarget(name: "ClusterTests",

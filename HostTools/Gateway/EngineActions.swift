@@ -3,7 +3,8 @@ import RampartProtocol
 /// The response actions (DESIGN.md §4), each idempotent: a repeated action changes nothing
 /// and says so (`ActionOutcome.changed == false`).
 extension GatewayEngine {
-    public func perform(_ action: GatewayAction, kid: [UInt8], reason: String) throws -> ActionOutcome {
+    public func perform(_ action: GatewayAction, kid: [UInt8], reason: String,
+                        evidence: ActionEvidence?) throws -> ActionOutcome {
         guard let record = try devices.device(kid: kid) else { throw DeviceDirectoryError.unknownDevice(kid: kid) }
         let changed: Bool
         var sessionDropped = false
@@ -26,8 +27,21 @@ extension GatewayEngine {
         }
         logger.notice("action", metadata: ["action": "\(action.rawValue)", "kid": "\(kid.hexString)",
                                            "reason": "\(reason)", "changed": "\(changed || sessionDropped)"])
-        publish(.actionTaken(kid: kid, action: action, reason: reason, changed: changed || sessionDropped))
+        publish(.actionTaken(kid: kid, action: action, reason: reason, changed: changed || sessionDropped,
+                                  evidence: evidence))
         return ActionOutcome(action: action, kid: kid, changed: changed || sessionDropped, sessionDropped: sessionDropped)
+    }
+
+    /// Drops every datagram from `source` for `seconds` (at most a day: a UDP source can be
+    /// spoofed, so no block is permanent).
+    @discardableResult
+    public func block(source: PeerAddress, seconds: Double, reason: String, evidence: ActionEvidence?) -> Bool {
+        let seconds = min(max(0, seconds), 86_400)
+        let changed = blockedSources.block(source, until: clock.now() + seconds)
+        logger.notice("source blocked", metadata: ["source": "\(source)", "seconds": "\(seconds)", "reason": "\(reason)",
+                                                   "changed": "\(changed)"])
+        publish(.sourceBlocked(source: source, seconds: seconds, reason: reason, changed: changed, evidence: evidence))
+        return changed
     }
 
     public func deviceState(kid: [UInt8]) throws -> DeviceState? {

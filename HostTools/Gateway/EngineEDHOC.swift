@@ -68,7 +68,8 @@ extension GatewayEngine {
             _ = halfOpen.take(slot.recipientID)
             return handshakeRejected(request, error: error, kid: nil, source: source)
         }
-        publish(.handshakeStarted(source: source, suite: suite, ephemeralFingerprint: Self.ephemeralFingerprint(message1, crypto)))
+        publish(.handshakeStarted(source: source, suite: suite, ephemeralFingerprint: Self.ephemeralFingerprint(message1, crypto),
+                                  session: slot.recipientID))
         message2.removeSubrange(written...)
         return CoAPReply.edhoc(responseTo: request, code: .changed, message: message2.span, messageID: freshMessageID())
     }

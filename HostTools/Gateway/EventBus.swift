@@ -10,6 +10,7 @@ public final class EventBus: Sendable {
     }
 
     private let subscribers = Mutex<(next: Int, list: [Subscriber])>((0, []))
+    private let observers = Mutex<[@Sendable (GatewayEvent) -> Void]>([])
     private let droppedCount = Atomic<Int>(0)
     private let publishedCount = Atomic<Int>(0)
 
@@ -30,9 +31,18 @@ public final class EventBus: Sendable {
         return stream
     }
 
-    /// Delivers `event` to every subscriber that has room; never waits.
+    /// Adds an observer called synchronously on the publisher's thread, for every event, in
+    /// order. For deterministic single-threaded drivers — the attack lab's virtual time and
+    /// tests — only: an observer runs inside the engine's call, so it must neither block nor
+    /// call the engine (queue the event and act after the call returns).
+    public func addObserver(_ observer: @escaping @Sendable (GatewayEvent) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    /// Delivers `event` to every observer, and to every subscriber that has room; never waits.
     public func publish(_ event: GatewayEvent) {
         publishedCount.add(1, ordering: .relaxed)
+        for observer in observers.withLock({ $0 }) { observer(event) }
         let list = subscribers.withLock { $0.list }
         for subscriber in list {
             if case .dropped = subscriber.continuation.yield(event) {

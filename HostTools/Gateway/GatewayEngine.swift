@@ -30,6 +30,7 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
     let echo: EchoChallenge
     let datagramLimiter: TokenBucketLimiter
     let handshakeLimiter: TokenBucketLimiter
+    let blockedSources = SourceBlockList()
     /// Message IDs for non-confirmable responses.
     let nextMessageID = Atomic<UInt16>(UInt16.random(in: .min ... .max))
 
@@ -74,6 +75,9 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
         guard datagram.count <= limits.maxDatagramBytes else {
             return dropped(source, .oversized)
         }
+        guard !blockedSources.isBlocked(source, now: now) else {
+            return dropped(source, .blocked)
+        }
         guard datagramLimiter.allow(source, now: now) else {
             return dropped(source, .rateLimited)
         }
@@ -115,6 +119,7 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
         }
         datagramLimiter.prune(now: now)
         handshakeLimiter.prune(now: now)
+        blockedSources.prune(now: now)
     }
 
     // MARK: GatewayGauges

@@ -17,8 +17,9 @@ public struct GatewayEvent: Sendable {
     public enum Kind: Sendable {
         /// A message_1 was accepted for processing. `ephemeralFingerprint` is the first 8
         /// bytes of SHA-256(G_X): equal fingerprints from different handshakes mean a
-        /// replayed message_1.
-        case handshakeStarted(source: PeerAddress, suite: Int32, ephemeralFingerprint: [UInt8])
+        /// replayed message_1. `session` is the C_R it was given: `handshakeSucceeded` with the
+        /// same C_R names the kid whose G_X this was.
+        case handshakeStarted(source: PeerAddress, suite: Int32, ephemeralFingerprint: [UInt8], session: UInt32)
         /// message_3 verified; the device has a new OSCORE context. `session` is C_R, the
         /// session's Recipient ID: a new handshake gives a new one.
         case handshakeSucceeded(kid: [UInt8], source: PeerAddress, suite: Int32, session: UInt32, durationMicroseconds: Int)
@@ -35,7 +36,11 @@ public struct GatewayEvent: Sendable {
         /// A datagram dropped before any protocol work: rate limit, malformed CoAP, too large.
         case datagramDropped(source: PeerAddress, reason: DropReason)
         /// A response action was applied (`changed` is false when it was already in effect).
-        case actionTaken(kid: [UInt8], action: GatewayAction, reason: String, changed: Bool)
+        /// `evidence` is the detector's, when the detector decided it (nil for an operator).
+        case actionTaken(kid: [UInt8], action: GatewayAction, reason: String, changed: Bool, evidence: ActionEvidence?)
+        /// The detector blocked a source for `seconds` (a flood, replayed messages); its
+        /// datagrams are dropped until then. `changed` is false when it was already blocked longer.
+        case sourceBlocked(source: PeerAddress, seconds: Double, reason: String, changed: Bool, evidence: ActionEvidence?)
         /// An idle OSCORE session was evicted from the session table.
         case sessionEvicted(kid: [UInt8])
     }
@@ -84,6 +89,22 @@ public enum DropReason: String, Sendable, CaseIterable, Codable {
     case malformedCoAP
     case oversized
     case unsupportedRequest
+    /// The source is blocked for a while (`GatewayEngine.block(source:…)`).
+    case blocked
+}
+
+/// Why the detector acted: its risk score and the evidence behind it (rule names, the
+/// features that contributed most), as the ledger's security-event entry records them.
+public struct ActionEvidence: Sendable, Equatable, Codable {
+    /// Risk in [0, 1].
+    public var score: Double
+    /// Short, stable strings: `rule:replayed-message-1`, `feature:oscore_decrypt_failures_short=0.42`.
+    public var evidence: [String]
+
+    public init(score: Double, evidence: [String]) {
+        self.score = min(1, max(0, score.isNaN ? 0 : score))
+        self.evidence = evidence
+    }
 }
 
 /// The response actions (each idempotent).

@@ -16,9 +16,16 @@ public protocol DatagramService: Sendable {
 public protocol ResponseActions: Sendable {
     /// Applies `action` to the device `kid`; idempotent. Throws
     /// `DeviceDirectoryError.unknownDevice` for a kid no device has.
-    func perform(_ action: GatewayAction, kid: [UInt8], reason: String) throws -> ActionOutcome
+    func perform(_ action: GatewayAction, kid: [UInt8], reason: String, evidence: ActionEvidence?) throws -> ActionOutcome
     /// A device's registry record and live session, for `rampart gateway status`-like queries.
     func deviceState(kid: [UInt8]) throws -> DeviceState?
+}
+
+extension ResponseActions {
+    /// An operator's action (no detector evidence).
+    public func perform(_ action: GatewayAction, kid: [UInt8], reason: String) throws -> ActionOutcome {
+        try perform(action, kid: kid, reason: reason, evidence: nil)
+    }
 }
 
 public struct ActionOutcome: Sendable, Equatable, Codable {

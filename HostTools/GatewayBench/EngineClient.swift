@@ -10,6 +10,14 @@ public struct ClientIdentity: Sendable {
     public let kid: [UInt8]
     public let suite: EDHOCCipherSuite
 
+    /// An identity from known parts (the attack lab's stolen key, a kid with someone else's key).
+    public init(privateKey: Bytes32, credential: [UInt8], kid: [UInt8], suite: EDHOCCipherSuite) {
+        self.privateKey = privateKey
+        self.credential = credential
+        self.kid = kid
+        self.suite = suite
+    }
+
     /// A fresh key pair and its CCS.
     public static func make(suite: EDHOCCipherSuite, kid: [UInt8], crypto: HostCrypto) throws -> ClientIdentity {
         var random = crypto

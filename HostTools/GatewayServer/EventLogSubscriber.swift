@@ -47,7 +47,7 @@ public struct EventLogSubscriber: Sendable {
                 "kid": "\(kid?.hexString ?? "-")", "rejection": "\(rejection)", "source": "\(source)"])
         case .sessionEvicted(let kid):
             logger.info("session evicted", metadata: ["kid": "\(kid.hexString)"])
-        case .handshakeStarted, .echoChallengeSent, .datagramDropped, .actionTaken:
+        case .handshakeStarted, .echoChallengeSent, .datagramDropped, .actionTaken, .sourceBlocked:
             // Actions are logged by the engine that takes them (at notice, with the reason).
             break
         }

@@ -27,6 +27,7 @@ public final class GatewayMetrics: Sendable {
     let actionsApplied: [GatewayAction: Metrics.Counter]
     let actionsUnchanged: [GatewayAction: Metrics.Counter]
     let sessionsEvicted: Metrics.Counter
+    let sourcesBlocked: Metrics.Counter
     let datagramsReceived: [Transport: Metrics.Counter]
     let repliesDropped: [Transport: Metrics.Counter]
     let serialFramesDropped: [SerialDrop: Metrics.Counter]
@@ -87,6 +88,7 @@ public final class GatewayMetrics: Sendable {
             ($0, counter("rampart_actions_total", [("action", $0.rawValue), ("changed", "false")]))
         })
         sessionsEvicted = counter("rampart_sessions_evicted_total")
+        sourcesBlocked = counter("rampart_sources_blocked_total")
         datagramsReceived = byCase("rampart_datagrams_received_total", "transport", Transport.self)
         repliesDropped = byCase("rampart_replies_dropped_total", "transport", Transport.self)
         serialFramesDropped = byCase("rampart_serial_frames_dropped_total", "reason", SerialDrop.self)
@@ -116,10 +118,12 @@ public final class GatewayMetrics: Sendable {
             echoChallenges.increment()
         case .datagramDropped(_, let reason):
             datagramsDropped[reason]?.increment()
-        case .actionTaken(_, let action, _, let changed):
+        case .actionTaken(_, let action, _, let changed, _):
             (changed ? actionsApplied : actionsUnchanged)[action]?.increment()
         case .sessionEvicted:
             sessionsEvicted.increment()
+        case .sourceBlocked(_, _, _, let changed, _):
+            if changed { sourcesBlocked.increment() }
         }
     }
 

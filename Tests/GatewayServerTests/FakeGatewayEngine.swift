@@ -52,7 +52,7 @@ final class FakeGatewayEngine: DatagramService, ResponseActions, GatewayGauges, 
         state.withLock { $0.ticks += 1 }
     }
 
-    func perform(_ action: GatewayAction, kid: [UInt8], reason: String) throws -> ActionOutcome {
+    func perform(_ action: GatewayAction, kid: [UInt8], reason: String, evidence: ActionEvidence?) throws -> ActionOutcome {
         try state.withLock { state in
             guard let status = state.statuses[kid] else { throw DeviceDirectoryError.unknownDevice(kid: kid) }
             state.actions.append(Action(action: action, kid: kid, reason: reason))

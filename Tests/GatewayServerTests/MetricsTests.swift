@@ -13,8 +13,8 @@ struct MetricsTests {
         try await withTestServer(engine: engine, events: events) { server in
             let kid: [UInt8] = [0x01]
             let published: [GatewayEvent.Kind] = [
-                .handshakeStarted(source: Self.source, suite: 2, ephemeralFingerprint: [1, 2, 3, 4, 5, 6, 7, 8]),
-                .handshakeStarted(source: Self.source, suite: 0, ephemeralFingerprint: [8, 7, 6, 5, 4, 3, 2, 1]),
+                .handshakeStarted(source: Self.source, suite: 2, ephemeralFingerprint: [1, 2, 3, 4, 5, 6, 7, 8], session: 1),
+                .handshakeStarted(source: Self.source, suite: 0, ephemeralFingerprint: [8, 7, 6, 5, 4, 3, 2, 1], session: 2),
                 .handshakeSucceeded(kid: kid, source: Self.source, suite: 2, session: 7, durationMicroseconds: 900),
                 .handshakeFailed(kid: nil, source: Self.source, failure: .authenticationFailed),
                 .handshakeFailed(kid: nil, source: Self.source, failure: .authenticationFailed),
@@ -26,8 +26,8 @@ struct MetricsTests {
                 .oscoreRejected(kid: nil, source: Self.source, rejection: .unknownContext),
                 .echoChallengeSent(source: Self.source),
                 .datagramDropped(source: Self.source, reason: .rateLimited),
-                .actionTaken(kid: kid, action: .quarantine, reason: "test", changed: true),
-                .actionTaken(kid: kid, action: .quarantine, reason: "test", changed: false),
+                .actionTaken(kid: kid, action: .quarantine, reason: "test", changed: true, evidence: nil),
+                .actionTaken(kid: kid, action: .quarantine, reason: "test", changed: false, evidence: nil),
                 .sessionEvicted(kid: kid),
             ]
             for kind in published { events.publish(GatewayEvent(kind)) }

@@ -26,7 +26,7 @@ struct GatewayEngineActionTests {
         #expect(try TestDevice.openResponse(&renewed, reply, binding: next.binding) == .changed)
         context.wipe(); renewed.wipe()
         let events = await log.snapshot(expectAtLeast: 6)
-        #expect(events.contains { if case .actionTaken(let kid, .forceRekey, "test", true) = $0 { kid == [0xD1] } else { false } })
+        #expect(events.contains { if case .actionTaken(let kid, .forceRekey, "test", true, nil) = $0 { kid == [0xD1] } else { false } })
     }
 
     @Test("quarantine ends the session and refuses EDHOC with \"quarantined\" until release; others keep working")

@@ -32,7 +32,7 @@ import Testing
     @Test func anActionEndsTheSessionAndIsRecordedWithItsReason() {
         var state = SessionLedgerState()
         state.observe(GatewayEvent(time: at(0), .handshakeSucceeded(kid: kid, source: source, suite: 0, session: 3, durationMicroseconds: 1)))
-        state.observe(GatewayEvent(time: at(10), .actionTaken(kid: kid, action: .quarantine, reason: "replayed message_1", changed: true)))
+        state.observe(GatewayEvent(time: at(10), .actionTaken(kid: kid, action: .quarantine, reason: "replayed message_1", changed: true, evidence: nil)))
         let entries = state.takeReady()
         #expect(entries.map(\.type) == [.session, .securityEvent])
         #expect(entries[0].body["outcome"] == .text("quarantine"))

@@ -57,14 +57,24 @@ struct SessionLedgerState {
             open[kid]?.rejections[rejection.rawValue, default: 0] += 1
         case .sessionEvicted(let kid):
             close(kid: kid, outcome: "evicted", at: now)
-        case .actionTaken(let kid, let action, let reason, let changed):
+        case .actionTaken(let kid, let action, let reason, let changed, let evidence):
             switch action {
             case .revokeSession, .forceRekey, .quarantine, .revokeRegistration:
                 close(kid: kid, outcome: action.rawValue, at: now)
             case .release:
                 break
             }
-            ready.append(SecurityEventSummary(kid: kid, action: action.rawValue, reason: reason, changed: changed)
+            let score = UInt64(((evidence?.score ?? 0) * Double(SecurityEventSummary.maxScore)).rounded())
+            ready.append(SecurityEventSummary(kid: kid, score: score, evidence: evidence?.evidence ?? [],
+                                              action: action.rawValue, reason: reason, changed: changed)
+                .pendingEntry(time: now))
+        case .sourceBlocked(let source, let seconds, let reason, let changed, let evidence):
+            // No kid: the source goes into the evidence.
+            let score = UInt64(((evidence?.score ?? 0) * Double(SecurityEventSummary.maxScore)).rounded())
+            ready.append(SecurityEventSummary(kid: [], score: score,
+                                              evidence: ["source=\(source)", "seconds=\(Int(seconds.rounded()))"]
+                                                  + (evidence?.evidence ?? []),
+                                              action: "block-source", reason: reason, changed: changed)
                 .pendingEntry(time: now))
         case .handshakeFailed(nil, _, _), .oscoreRejected(nil, _, _), .handshakeStarted, .echoChallengeSent,
              .datagramDropped:
