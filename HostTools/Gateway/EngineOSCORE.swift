@@ -7,6 +7,8 @@ extension GatewayEngine {
         case accepted(kid: [UInt8], sequenceNumber: UInt64, payloadBytes: Int, reading: TelemetryReading?,
                       response: [UInt8])
         case rejected(kid: [UInt8], error: OSCOREError, dropSession: Bool)
+        /// A retransmission of the last request: its response again, nothing else.
+        case duplicate(response: [UInt8])
     }
 
     /// The largest message a request or response reconstructs to.
@@ -30,7 +32,7 @@ extension GatewayEngine {
         let crypto = self.crypto
         let outcome = recipientID.flatMap { id in
             sessions.withSession(id) { session in
-                Self.serve(datagram, session: session, token: token, messageID: messageID, crypto: crypto, now: now)
+                Self.serve(datagram, source: source, session: session, token: token, messageID: messageID, crypto: crypto, now: now)
             }
         }
         switch outcome {
@@ -45,13 +47,24 @@ extension GatewayEngine {
             if dropSession, let dropped = sessions.drop(kid: kid) { _ = dropped }
             publish(.oscoreRejected(kid: kid, source: source, rejection: Self.rejection(error)))
             return oscoreErrorResponse(request, error: error)
+        case .duplicate(let response)?:
+            return response
         }
     }
 
     /// Verifies the request with the session's context and protects the response; runs
     /// under the session's shard lock.
-    private static func serve(_ datagram: [UInt8], session: Session, token: [UInt8], messageID: UInt16,
+    private static func serve(_ datagram: [UInt8], source: PeerAddress, session: Session, token: [UInt8], messageID: UInt16,
                               crypto: HostCrypto, now: Double) -> Outcome {
+        // Keyed by the source too, as RFC 7252 §4.5 keys duplicates by endpoint: the same
+        // bytes from elsewhere are a replay, and OSCORE refuses them.
+        var hasher = Hasher()
+        hasher.combine(source)
+        hasher.combine(datagram)
+        let requestHash = hasher.finalize()
+        if session.lastRequestHash == requestHash, !session.lastResponse.isEmpty {
+            return .duplicate(response: session.lastResponse)
+        }
         var scratch = [UInt8](repeating: 0, count: oscoreBufferCapacity)
         var inner = [UInt8](repeating: 0, count: oscoreBufferCapacity)
         var output = [UInt8](repeating: 0, count: oscoreBufferCapacity)
@@ -96,6 +109,8 @@ extension GatewayEngine {
             session.requestsAccepted += 1
             if let reading { session.lastReading = reading }
             output.removeSubrange(outputCount...)
+            session.lastRequestHash = requestHash
+            session.lastResponse = output
             return .accepted(kid: session.kid, sequenceNumber: sequenceNumber, payloadBytes: payloadBytes,
                              reading: reading, response: output)
         } catch {

@@ -19,6 +19,11 @@ final class Session: @unchecked Sendable {
     /// First 8 bytes of SHA-256(message_3): a retransmitted message_3 (its 2.04 was lost)
     /// is answered again instead of failing.
     let message3Fingerprint: UInt64
+    /// RFC 7252 §4.5: the last request (a hash of its bytes) and the protected response it
+    /// got, so a retransmitted request — its ACK was lost — gets the same response again
+    /// instead of being refused as an OSCORE replay (which would cost the device a handshake).
+    var lastRequestHash: Int? = nil
+    var lastResponse: [UInt8] = []
 
     init(recipientID: UInt32, kid: [UInt8], suite: Int32, context: consuming OSCORESecurityContext,
          now: Double, message3Fingerprint: UInt64) {

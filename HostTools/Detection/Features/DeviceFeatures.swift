@@ -45,12 +45,19 @@ struct DeviceFeatures: Sendable {
     /// The gateway dropped the context (a re-key it forced): the device's next request is
     /// refused for want of a context, as expected, and is not counted as a failure.
     var contextDropped = false
+    /// …and the handshake that follows is the re-key the gateway asked for: not counted in
+    /// `handshakes_short` (a rotation is routine, not behaviour). Expires after a minute.
+    var rekeyExpectedUntil = -Double.infinity
 
     // MARK: updates
 
     mutating func handshakeSucceeded(from source: PeerAddress, at time: Double) {
         touch(source, at: time)
-        handshakesShort.add(at: time)
+        if time <= rekeyExpectedUntil {
+            rekeyExpectedUntil = -.infinity
+        } else {
+            handshakesShort.add(at: time)
+        }
         handshakesTotal += 1
         lastRekey = time
         lastSequenceNumber = nil

@@ -120,6 +120,7 @@ struct FeatureExtractor {
         case .actionTaken(let kid, .forceRekey, _, _, _), .actionTaken(let kid, .revokeSession, _, _, _),
              .sessionEvicted(let kid):
             devices[kid]?.contextDropped = true
+            devices[kid]?.rekeyExpectedUntil = time + 60
 
         case .datagramDropped, .actionTaken, .sourceBlocked:
             break
