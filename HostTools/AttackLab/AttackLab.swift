@@ -20,8 +20,11 @@ public enum AttackLab {
         .udp(host: "10.0.\(index / 250).\(index % 250 + 1)", port: 50_000 + boot)
     }
 
-    public static func run(_ options: LabOptions,
-                           progress: ((Double) -> Void)? = nil) throws -> LabRecord {
+    /// - Parameters:
+    ///   - progress: the share of the run done, every simulated minute.
+    ///   - eventTap: every event the gateway published, with its time (the benchmark replays them).
+    public static func run(_ options: LabOptions, progress: ((Double) -> Void)? = nil,
+                           eventTap: ((Double, GatewayEvent.Kind) -> Void)? = nil) throws -> LabRecord {
         try options.validate()
         let started = Date()
         let crypto: HostCrypto
@@ -51,6 +54,13 @@ public enum AttackLab {
         var record = LabRecord(scenario: options.scenario.name, seed: options.seed, devices: options.devices,
                                durationSeconds: options.durationSeconds)
         observe(world, into: &record)
+        if let eventTap {
+            let tally = world.onEvent
+            world.onEvent = { time, event in
+                tally?(time, event)
+                eventTap(time, event)
+            }
+        }
 
         let fleet = LabFleet(world: world, options: options, crypto: crypto)
         var random = SplitMix64(seed: options.seed ^ 0x7461_7267_6574)

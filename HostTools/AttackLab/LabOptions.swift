@@ -1,4 +1,5 @@
 import RampartDetection
+import RampartGateway
 
 /// What one lab run simulates.
 public struct LabOptions: Sendable {

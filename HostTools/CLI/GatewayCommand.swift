@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import RampartDetection
 import Logging
 import RampartCluster
 import RampartGateway
@@ -123,6 +124,13 @@ struct GatewayRun: AsyncParsableCommand {
                 ? nil : BearerToken(try AdminToken.loadOrCreate(dataDirectory: configuration.dataDirectory))
             var options = GatewayServerOptions()
             options.ledger = deployment.ledgerSink
+            if configuration.detection.enabled {
+                let model = try DetectionService.loadModel(configuration.detection, dataDirectory: configuration.dataDirectory)
+                logger.notice("detector", metadata: [
+                    "model": "\(model.map { "\($0.groups.count) groups, \($0.trainedOn)" } ?? "none: rules only (rampart detect train)")"])
+                options.detection = DetectionService(configuration: configuration.detection, model: model,
+                                                     responder: .engine(deployment.engine), logger: logger)
+            }
             server = try await GatewayServer.start(configuration: configuration, engine: deployment.engine, events: events,
                                                    adminToken: token, logger: logger, options: options)
         } catch {

@@ -5,6 +5,8 @@ import RampartGateway
 import RampartLedger
 import RampartRegistry
 import RampartSimulator
+import RampartAttackLab
+import RampartDetection
 
 /// `rampart sim`: simulated devices — the firmware's device state machine on the host —
 /// against a gateway over CoAP/UDP.
@@ -42,14 +44,37 @@ struct SimCommand: AsyncParsableCommand {
             help: ArgumentHelp("The gateway's credential (CRED_R) for --suite, in hex.", valueName: "HEX"))
     var gatewayCredential: String?
 
-    @Option(help: ArgumentHelp("How many devices to simulate.", valueName: "N"))
-    var devices: Int = 10
+    @Option(name: .customLong("devices"), help: ArgumentHelp("How many devices to simulate (default 10; 40 with --scenario).", valueName: "N"))
+    var devicesOption: Int?
 
     @Option(help: ArgumentHelp("Telemetry readings per second per device (e.g. 0.1 for one every 10 s).", valueName: "R"))
     var rate: Double = 1
 
-    @Option(help: ArgumentHelp("How long to run.", valueName: "SECONDS"))
-    var duration: Double = 10
+    @Option(name: .customLong("duration"), help: ArgumentHelp("How long to run (default 10 s; 900 virtual seconds with --scenario).", valueName: "SECONDS"))
+    var durationOption: Double?
+
+    @Option(help: ArgumentHelp("""
+        Run an attack-lab scenario instead, in virtual time in this process (the gateway's engine and         detector, the fleet, the attackers): \(Scenario.all.map(\.name).joined(separator: ", ")).
+        """, valueName: "NAME"))
+    var scenario: String?
+
+    @Option(help: ArgumentHelp("With --scenario: the detector's model file (`rampart detect train`).", valueName: "FILE"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("With --scenario: write the risk-over-time plot (SVG) here.", valueName: "FILE"))
+    var plot: String?
+
+    @Option(name: .customLong("attack-start"), help: ArgumentHelp("With --scenario: when the attack begins.", valueName: "SECONDS"))
+    var attackStart: Double = 300
+
+    @Option(name: .customLong("attack-duration"), help: ArgumentHelp("With --scenario: how long it lasts.", valueName: "SECONDS"))
+    var attackDuration: Double = 300
+
+    @Flag(name: .customLong("no-detector"), help: "With --scenario: run the gateway without its detector (for comparison).")
+    var noDetector = false
+
+    var devices: Int { devicesOption ?? (scenario == nil ? 10 : 40) }
+    var duration: Double { durationOption ?? (scenario == nil ? 10 : 900) }
 
     @Option(help: ArgumentHelp("The devices' cipher suite: 0 (X25519) or 2 (P-256).", valueName: "0|2"))
     var suite: Int32 = 2
@@ -81,6 +106,12 @@ struct SimCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        if let scenario {
+            guard Scenario.named(scenario) != nil else {
+                throw ValidationError("unknown scenario \(scenario); one of: \(Scenario.all.map(\.name).joined(separator: ", "))")
+            }
+            return
+        }
         guard suite == 0 || suite == 2 else { throw ValidationError("--suite must be 0 (X25519) or 2 (P-256)") }
         guard devices >= 1 else { throw ValidationError("--devices must be at least 1") }
         guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be above 0 and at most 1000, e.g. --rate 0.5") }
@@ -96,6 +127,10 @@ struct SimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let scenario, let chosen = Scenario.named(scenario) {
+            try runScenario(chosen)
+            return
+        }
         let credential = try resolveCredential()
         var options: SimulatorOptions
         do throws(SimulatorError) {

@@ -14,7 +14,7 @@ struct Rampart: AsyncParsableCommand {
             """,
         subcommands: [QEMUCommand.self, BenchCommand.self, EDHOCCommand.self, GatewayCommand.self, ActionCommand.self,
                       DevicesCommand.self, ProvisionCommand.self, LedgerCommand.self,
-                      SimCommand.self])
+                      SimCommand.self, DetectCommand.self])
 }
 
 /// Top-level code would pick `ParsableCommand`'s synchronous `main()`; an async function

@@ -146,7 +146,10 @@ public final class Detector {
         state.hardEvidence = state.hardEvidence.filter { time - $0 < configuration.hardEvidenceWindowSeconds } + [time]
         switch state.stage {
         case .revoked:
-            // Recorded (the ledger gets the evidence), changes nothing.
+            // Recorded (the ledger gets the evidence), changes nothing; once per cooldown,
+            // not once per attempt.
+            guard time - state.lastRiskRekey >= configuration.rekeyCooldownSeconds else { return [] }
+            state.lastRiskRekey = time
             return [Decision(action: .device(.revokeRegistration, kid: kid), cause: .rule, reason: reason,
                              evidence: evidence, target: kid)]
         case .quarantined:

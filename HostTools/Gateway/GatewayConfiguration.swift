@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable, Equatable, Codable {
     /// quarantine and revocation sets through etcd. With no endpoints the gateway runs alone
     /// on its SQLite files (the embedded default).
     public var cluster: Cluster = Cluster()
+    /// The detector and the response policy (docs/detection.md).
+    public var detection: DetectionConfiguration = DetectionConfiguration()
 
     public init() {}
 

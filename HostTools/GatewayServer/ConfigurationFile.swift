@@ -67,6 +67,8 @@ public enum ConfigurationFile {
             var keys = Keys(names: propertyNames(GatewayConfiguration()))
             keys.nested["engine"] = Keys(names: propertyNames(GatewayConfiguration.EngineLimits()))
             keys.nested["cluster"] = Keys(names: propertyNames(GatewayConfiguration.Cluster()))
+            keys.nested["detection"] = Keys(names: propertyNames(DetectionConfiguration()),
+                                            nested: ["rotation": Keys(names: propertyNames(RotationConfiguration()))])
             let port = GatewayConfiguration.SerialPortConfiguration(path: "")
             keys.elements["serialPorts"] = (Keys(names: propertyNames(port)), ["baudRate": port.baudRate])
             return keys

@@ -24,6 +24,8 @@ public struct GatewayServerOptions: Sendable {
     /// Where the gateway's ledger summaries go (sessions, actions): the embedded ledger's
     /// writer or the cluster's replicator; nil keeps no ledger (tests of other parts).
     public var ledger: (any LedgerSink)? = nil
+    /// The detector and what its decisions act on; nil runs no detector.
+    public var detection: DetectionService? = nil
 
     public init() {}
 }
@@ -91,6 +93,7 @@ public final class GatewayServer: Sendable {
         let metrics = GatewayMetrics()
         let subscribers = [MetricsSubscriber(metrics: metrics).start(events: events),
                            EventLogSubscriber(logger: logger).start(events: events)]
+            + (options.detection?.start(events: events) ?? [])
         let recorder = options.ledger.map { LedgerRecorder(sink: $0, logger: logger) }
         recorder?.start(events: events)
         let maxDatagramBytes = configuration.engine.maxDatagramBytes
@@ -209,6 +212,8 @@ public final class GatewayServer: Sendable {
                 throw .notLoopback(endpoint: "metrics endpoint (metricsListen)", address: metrics.description)
             }
             if admin != nil && adminToken == nil { throw .missingAdminToken }
+            let problems = configuration.detection.problems()
+            if !problems.isEmpty { throw .configuration(problems.joined(separator: "; ")) }
             guard configuration.engine.maxDatagramBytes > 0 else {
                 throw .configuration("engine.maxDatagramBytes must be positive")
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The detector's thresholds and timings (docs/detection.md §4–5). Part of the gateway's
 /// configuration file (`detection`), so every field has a default and is optional in JSON.
 public struct DetectionConfiguration: Sendable, Equatable, Codable {
