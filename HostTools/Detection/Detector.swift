@@ -143,7 +143,6 @@ public final class Detector {
         state.raise(to: 1, at: time, decay: configuration.riskDecaySeconds)
         state.lastSuspicion = time
         state.lastEvidence = evidence.evidence
-        state.hardEvidence = state.hardEvidence.filter { time - $0 < configuration.hardEvidenceWindowSeconds } + [time]
         switch state.stage {
         case .revoked:
             // Recorded (the ledger gets the evidence), changes nothing; once per cooldown,
@@ -155,6 +154,8 @@ public final class Detector {
         case .quarantined:
             return []
         case .normal, .watched, .probation:
+            // Counted once per incident: evidence while quarantined is the same incident.
+            state.hardEvidence = state.hardEvidence.filter { time - $0 < configuration.hardEvidenceWindowSeconds } + [time]
             let revoke = configuration.revokeAfterHardEvidence > 0
                 && state.hardEvidence.count >= configuration.revokeAfterHardEvidence
             state.stage = revoke ? .revoked : .quarantined(since: time, byOperator: false)
