@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(name: "GatewayServerTests",
                     dependencies: ["RampartGatewayServer", "RampartGateway", "RampartRegistry", "RampartSimulator",
                                    "RampartDevice", "RampartProtocol", "RampartHostCrypto", "RampartGatewayBench",
-                                   "RampartLedger", "RampartCluster",
+                                   "RampartLedger", "RampartCluster", "RampartDetection",
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     path: "Tests/GatewayServerTests", swiftSettings: [.enableExperimentalFeature("Lifetimes")]),

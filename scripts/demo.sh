@@ -7,7 +7,9 @@
 # by `rampart provision` (keys born on the boards), run EDHOC and send OSCORE telemetry; one
 # is forced to re-key, the other quarantined and released. The boards' and the gateway's logs
 # make the timeline; the ledger (docs/ledger.md) records registrations, sessions and actions and
-# is verified at the end. Later stages add the attack lab.
+# is verified at the end. A clone attack on the live gateway is detected and answered (the
+# kid quarantined, the decision in the ledger), and the attack lab trains the detector and
+# runs four attacks at once on virtual time, with a plot of risk over time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -100,6 +102,19 @@ device_state "$kid_m0"
 wait $sim
 say "what the simulated devices saw"
 cat "$state/sim.json"
+
+say "an attack on the live gateway: a clone — one device's key run by two processes at once, from two addresses"
+cred0=$("$rampart" gateway credential --suite 0 --data-dir "$gateway_dir")
+"$rampart" sim --gateway 127.0.0.1:15683 --register-into "$gateway_dir" --devices 1 --suite 0 --rate 1 \
+    --duration 16 --seed 7 --json >"$state/original.json" 2>/dev/null &
+original=$!
+sleep 5
+"$rampart" sim --gateway 127.0.0.1:15683 --gateway-credential "$cred0" --devices 1 --suite 0 --rate 1 \
+    --duration 8 --seed 7 --json >"$state/clone.json" 2>/dev/null || true
+wait $original || true
+kid_clone=$("$rampart" devices list --data-dir "$gateway_dir" --json | python3 -c 'import json,sys; print([d["kid"] for d in json.load(sys.stdin) if d["label"] == "rampart-sim seed 7 device 0"][0])')
+say "the detector's answer: the cloned kid is quarantined (rule one-kid-two-places); every other device kept running"
+device_state "$kid_clone"
 say "what the gateway counted (Prometheus)"
 curl -s 127.0.0.1:19464/metrics | grep -E '^rampart_(handshakes|oscore_requests|sessions|actions)' || true
 
@@ -111,5 +126,11 @@ say "the ledger: what happened to the Cortex-M0 board, then every hash and signa
 "$rampart" ledger show --data-dir "$gateway_dir" --device "$kid_m0"
 "$rampart" ledger proof inclusion --data-dir "$gateway_dir" --index 0
 "$rampart" ledger verify --data-dir "$gateway_dir"
+say "the detector's decisions in the ledger, with their evidence"
+"$rampart" ledger show --data-dir "$gateway_dir" --type security-event --device "$kid_clone"
 
-say "done: every board built, self-tests passed, two QEMU boards and 50 simulated devices provisioned, connected, re-keyed, quarantined and released; the ledger verified"
+say "the attack lab (virtual time, the gateway's own engine and detector): train on clean traffic, then four attacks at once"
+"$rampart" detect train --model "$state/model.json" --devices 20 --duration 900
+"$rampart" sim --scenario mixed --model "$state/model.json" --devices 20 --plot .build/demo-risk-mixed.svg
+
+say "done: every board built, self-tests passed, two QEMU boards and 50 simulated devices provisioned, connected, re-keyed, quarantined and released; a clone caught; the ledger verified; the attack lab's plot in .build/demo-risk-mixed.svg"

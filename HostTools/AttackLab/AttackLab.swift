@@ -85,12 +85,15 @@ public enum AttackLab {
             + (0..<options.devices).filter { !targets.contains($0) }.prefix(2)))
         let watchedKids = watched.map { fleet.kid(of: $0) }
         var risk: [String: [Double]] = [:]
+        var keyAge: [String: [Double]] = [:]
         var second = 1.0
         while second <= options.durationSeconds {
             world.run(until: second)
             if let detector {
                 for kid in watchedKids {
                     risk[hex(kid), default: []].append(detector.risk(of: kid, at: second)?.risk ?? 0)
+                    let session = (try? world.engine.deviceState(kid: kid))??.session
+                    keyAge[hex(kid), default: []].append(session?.ageSeconds ?? -1)
                 }
             }
             if second.truncatingRemainder(dividingBy: 60) == 0 { progress?(second / options.durationSeconds) }
@@ -100,6 +103,7 @@ public enum AttackLab {
         fleet.stopAll(record: &record)
         record = world.finish(record)
         record.risk = risk
+        record.keyAge = keyAge
         record.featureSamples = sampleBox.samples
         record.wallSeconds = Date().timeIntervalSince(started)
         return record

@@ -140,11 +140,10 @@ public struct RotationComparison: Sendable {
                     handshakes += record.handshakes
                     deviceSeconds += record.deviceSeconds
                     for (kid, series) in record.risk {
-                        let starts = (record.sessions[kid] ?? []).map(\.time)
-                        for (i, risk) in series.enumerated() where risk >= detection.releaseThreshold {
-                            let t = Double(i + 1)
-                            guard let start = starts.last(where: { $0 <= t }) else { continue }
-                            keySeconds += t - start
+                        let ages = record.keyAge[kid] ?? []
+                        for (i, risk) in series.enumerated() where risk >= detection.releaseThreshold && i < ages.count {
+                            guard ages[i] >= 0 else { continue }   // no key in use (quarantined, re-keying)
+                            keySeconds += ages[i]
                             elevated += 1
                         }
                     }

@@ -45,6 +45,8 @@ public struct LabRecord: Sendable {
     public static let goodputBucketSeconds = 10.0
     /// Risk per second of the attacked devices and two untouched ones.
     public var risk: [String: [Double]] = [:]
+    /// For the same devices each second: the age of the session key in use, or −1 with no session.
+    public var keyAge: [String: [Double]] = [:]
     public var featureSamples: [FeatureSample] = []
     public var deviceSeconds = 0.0
     public var events = 0

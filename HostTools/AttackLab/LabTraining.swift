@@ -8,6 +8,10 @@ public enum LabTraining {
         public var devices = 40
         public var durationSeconds = 1800.0
         public var sampleSeconds = 1.0
+        /// Reboots come more often than in the evaluation (every 30 min rather than 12 h), so
+        /// that training sees enough of the benign rare states (a new address, an unscheduled
+        /// handshake) to learn them as normal.
+        public var meanSecondsBetweenReboots = 1800.0
         public var trainer = ModelTrainer.Options()
 
         public init() {}
@@ -19,7 +23,8 @@ public enum LabTraining {
         for seed in options.seeds {
             progress?("clean run, seed \(seed): \(options.devices) devices for \(Int(options.durationSeconds)) s (virtual)")
             let record = try AttackLab.run(LabOptions(scenario: .clean, seed: seed, devices: options.devices,
-                                                      durationSeconds: options.durationSeconds, model: nil,
+                                                      durationSeconds: options.durationSeconds,
+                                                      meanSecondsBetweenReboots: options.meanSecondsBetweenReboots, model: nil,
                                                       featureSampleSeconds: options.sampleSeconds))
             samples += record.featureSamples.map { ModelTrainer.Sample(kid: $0.kid, vector: $0.vector, profile: $0.profile) }
         }

@@ -17,9 +17,9 @@ public enum RiskPlot {
             <text x="\(f(left))" y="18" font-size="13">rampart sim --scenario \(escape(record.scenario)) --seed \(record.seed): risk per device</text>
 
             """
-        for label in record.labels {
-            out += "<rect x=\"\(f(x(label.start)))\" y=\"\(f(top))\" width=\"\(f(x(label.end) - x(label.start)))\" height=\"\(f(plotH))\" fill=\"#fde2e2\"/>\n"
-            out += "<text x=\"\(f(x(label.start) + 3))\" y=\"\(f(top + 12))\" fill=\"#a33\">\(escape(label.attack.rawValue)) → \(label.target)</text>\n"
+        for (n, label) in record.labels.enumerated() {
+            out += "<rect x=\"\(f(x(label.start)))\" y=\"\(f(top))\" width=\"\(f(x(label.end) - x(label.start)))\" height=\"\(f(plotH))\" fill=\"#fde2e2\" fill-opacity=\"0.6\"/>\n"
+            out += "<text x=\"\(f(x(label.start) + 3))\" y=\"\(f(top + 12 + 13 * Double(n)))\" fill=\"#a33\">\(escape(label.attack.rawValue)) → \(label.target)</text>\n"
         }
         for (threshold, name) in [(rekeyThreshold, "re-key"), (quarantineThreshold, "quarantine")] {
             out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(y(threshold)))\" y2=\"\(f(y(threshold)))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n"

@@ -21,7 +21,9 @@ public enum ModelTrainer {
         /// Behaviour groups at most (fewer when the profiles do not separate).
         public var maxGroups = 4
         public var seed: UInt64 = 1
-        public var trees = HalfSpaceTrees.Parameters(treeCount: 25, maxDepth: 10, windowSize: 1024)
+        /// A large reference window (the trees' masses come from the last full window only),
+        /// with paths ending at 0.1 % of it rather than river's 10 % of a 250-point window.
+        public var trees = HalfSpaceTrees.Parameters(treeCount: 25, maxDepth: 10, windowSize: 16_384)
 
         public init() {}
     }
@@ -59,6 +61,7 @@ public enum ModelTrainer {
             let scaler = FeatureScaler(fitting: vectors, floors: Feature.floors)
             var parameters = options.trees
             parameters.windowSize = max(16, min(parameters.windowSize, vectors.count / 2))
+            parameters.sizeLimit = max(4, parameters.windowSize / 1000)
             parameters.seed = options.seed &+ UInt64(index)
             var forest = HalfSpaceTrees(featureCount: Feature.count, parameters: parameters)
             let scaled = vectors.map(scaler.scale)
