@@ -77,17 +77,27 @@ struct GatewayEngineHandshakeTests {
         context.wipe()
     }
 
-    @Test("a replayed OSCORE request is refused and the session survives it")
+    @Test("a retransmitted OSCORE request gets its response again; a replayed one is refused; the session survives both")
     func replay() async throws {
         let gateway = try TestGateway()
         let log = EventLog(gateway.events)
         var device = try gateway.device(suite: .suite2, kid: [0x61])
         var context = try device.handshake(gateway.engine)
         let request = try device.telemetryRequest(&context, reading: 1)
-        _ = try #require(gateway.engine.handle(request.bytes, from: device.source))
-        let replayed = try CoAPResponse(try #require(gateway.engine.handle(request.bytes, from: device.source)))
+        let first = try #require(gateway.engine.handle(request.bytes, from: device.source))
+        // Its ACK was lost: the same bytes from the same endpoint are a CoAP retransmission
+        // (RFC 7252 §4.5), answered with the same response, not refused as a replay.
+        #expect(gateway.engine.handle(request.bytes, from: device.source) == first)
+        // The same bytes from elsewhere are a replay.
+        let elsewhere = PeerAddress.udp(host: "198.51.100.3", port: 7)
+        let replayed = try CoAPResponse(try #require(gateway.engine.handle(request.bytes, from: elsewhere)))
         #expect(replayed.code == .unauthorized)
         #expect(replayed.payload == Array("Replay detected".utf8))
+        // So is an older request from the device's own address, once a newer one was served.
+        let second = try device.telemetryRequest(&context, reading: 4)
+        _ = try #require(gateway.engine.handle(second.bytes, from: device.source))
+        let stale = try CoAPResponse(try #require(gateway.engine.handle(request.bytes, from: device.source)))
+        #expect(stale.code == .unauthorized)
         // A forged request (one flipped ciphertext byte) is refused too, and neither ends the session.
         var forged = try device.telemetryRequest(&context, reading: 2).bytes
         forged[forged.count - 1] ^= 0x01
