@@ -42,6 +42,12 @@ struct DetectTrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Virtual seconds per training run.", valueName: "SECONDS"))
     var duration: Double = 1800
 
+    @Option(help: ArgumentHelp("""
+        Train on recorded events instead (JSON lines from `rampart sim --scenario clean --record-events FILE`); \
+        repeat for several files.
+        """, valueName: "FILE"))
+    var events: [String] = []
+
     @Option(help: ArgumentHelp("Behaviour groups at most (k-means picks fewer when devices do not differ).", valueName: "K"))
     var groups: Int = 4
 
@@ -60,7 +66,25 @@ struct DetectTrainCommand: ParsableCommand {
         options.trainer.maxGroups = groups
         let trained: DetectionModel
         do {
-            trained = try LabTraining.train(options) { note("detect train: \($0)") }
+            if events.isEmpty {
+                trained = try LabTraining.train(options) { note("detect train: \($0)") }
+            } else {
+                var samples: [ModelTrainer.Sample] = []
+                var count = 0
+                for path in events {
+                    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                        throw CommandFailure("cannot read \(path)")
+                    }
+                    let replayed = try EventLogTraining.samples(fromLines: text.split(separator: "\n"))
+                    samples += replayed.samples
+                    count += replayed.events
+                    note("detect train: \(path): \(replayed.events) events, \(replayed.samples.count) feature vectors")
+                }
+                trained = try ModelTrainer.train(samples, options: options.trainer,
+                                                 trainedOn: "recorded events: \(events.joined(separator: ", ")) (\(count) events)")
+            }
+        } catch let failure as CommandFailure {
+            throw failure
         } catch {
             throw CommandFailure("training failed: \(error)")
         }

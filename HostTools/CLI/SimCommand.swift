@@ -70,6 +70,11 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("attack-duration"), help: ArgumentHelp("With --scenario: how long it lasts.", valueName: "SECONDS"))
     var attackDuration: Double = 300
 
+    @Option(name: .customLong("record-events"),
+            help: ArgumentHelp("With --scenario: write every gateway event as a JSON line here (for `rampart detect train --events`).",
+                               valueName: "FILE"))
+    var recordEvents: String?
+
     @Flag(name: .customLong("no-detector"), help: "With --scenario: run the gateway without its detector (for comparison).")
     var noDetector = false
 

@@ -21,14 +21,22 @@ extension SimCommand {
         let options = LabOptions(scenario: scenario, seed: seed, devices: devices, durationSeconds: duration,
                                  attackStartSeconds: attackStart, attackSeconds: attackDuration,
                                  detection: noDetector ? nil : configuration, model: loaded)
+        var recorder: EventFile? = nil
+        if let recordEvents {
+            guard let file = EventFile(path: recordEvents) else {
+                throw CommandFailure("cannot create \(recordEvents)")
+            }
+            recorder = file
+        }
         let record: LabRecord
         do {
-            record = try AttackLab.run(options) { share in
+            record = try AttackLab.run(options, progress: { share in
                 note("sim: \(Int(share * 100))% of \(Int(options.durationSeconds)) virtual seconds")
-            }
+            }, eventTap: recorder.map { file in { time, event in file.write(event, at: time) } })
         } catch {
             throw CommandFailure("\(error)")
         }
+        recorder?.close()
         if let plot {
             do {
                 try RiskPlot.svg(record, rekeyThreshold: configuration.rekeyThreshold,
@@ -78,5 +86,36 @@ extension SimCommand {
             pairs.append(("\(key)_unaffected_goodput_drop", outcome.unaffectedGoodputDrop.map { String(format: "%.4f", $0) } ?? "null"))
         }
         return "{" + pairs.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+}
+
+/// JSON lines of `EventRecord`, buffered.
+final class EventFile {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private let encoder = JSONEncoder()
+
+    init?(path: String) {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else { return nil }
+        self.handle = handle
+        encoder.outputFormatting = [.sortedKeys]
+    }
+
+    func write(_ event: GatewayEvent.Kind, at time: Double) {
+        guard let record = EventRecord(event, at: time), let line = try? encoder.encode(record) else { return }
+        buffer.append(line)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    func flush() {
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() {
+        flush()
+        try? handle.close()
     }
 }
