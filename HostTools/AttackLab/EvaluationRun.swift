@@ -114,7 +114,9 @@ public enum EvaluationRun {
 /// Issue 7 §5: the same runs with the risk-adaptive rotation and with a fixed 120 s one.
 /// Exposure: for the devices the lab watches, the seconds at elevated risk (≥ the release
 /// threshold) weighted by how old the key then in use was ("key-seconds"), and its mean;
-/// cost: full handshakes per device-hour.
+/// cost: full handshakes per device-hour. To isolate rotation, the staged policy's risk
+/// re-key and quarantine are raised out of reach (the rules still act): otherwise it re-keys
+/// or quarantines an elevated device within a second and rotation never gets a say.
 public struct RotationComparison: Sendable {
     public struct Figures: Sendable {
         public let elevatedKeySeconds: Double
@@ -126,7 +128,11 @@ public struct RotationComparison: Sendable {
     public let fixed: Figures
 
     static func run(_ options: EvaluationRun.Options, model: DetectionModel) throws -> RotationComparison {
-        var fixedConfiguration = options.detection
+        var adaptiveConfiguration = options.detection
+        adaptiveConfiguration.rekeyThreshold = 0.98
+        adaptiveConfiguration.quarantineThreshold = 0.99
+        adaptiveConfiguration.revokeAfterHardEvidence = 0
+        var fixedConfiguration = adaptiveConfiguration
         fixedConfiguration.rotation.baseIntervalSeconds = 120
         fixedConfiguration.rotation.groupIntervalSeconds = [:]
         fixedConfiguration.rotation.minimumIntervalSeconds = 120
@@ -152,6 +158,6 @@ public struct RotationComparison: Sendable {
             return Figures(elevatedKeySeconds: keySeconds, elevatedKeyAgeMean: elevated > 0 ? keySeconds / elevated : nil,
                            rekeysPerDeviceHour: deviceSeconds > 0 ? Double(handshakes) / (deviceSeconds / 3600) : 0)
         }
-        return RotationComparison(adaptive: try figures(options.detection), fixed: try figures(fixedConfiguration))
+        return RotationComparison(adaptive: try figures(adaptiveConfiguration), fixed: try figures(fixedConfiguration))
     }
 }
