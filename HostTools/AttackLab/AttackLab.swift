@@ -151,9 +151,7 @@ public enum AttackLab {
         world.record = box
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
+    static func hex(_ bytes: [UInt8]) -> String { bytes.hexString }
 }
 
 /// The run's tallies while it runs (the world's callbacks fill it).

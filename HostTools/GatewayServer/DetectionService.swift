@@ -89,7 +89,7 @@ public final class DetectionService: Sendable {
                     try responder.perform(action, kid, decision.reason, decision.evidence)
                 } catch {
                     logger.warning("detector decision not applied", metadata: [
-                        "action": "\(action.rawValue)", "kid": "\(kid.map { String(format: "%02x", $0) }.joined())",
+                        "action": "\(action.rawValue)", "kid": "\(kid.hexString)",
                         "error": "\(error)"])
                 }
             case .blockSource(let source, let seconds):

@@ -117,22 +117,9 @@ public struct EventRecord: Codable, Sendable, Equatable {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
+    static func hex(_ bytes: [UInt8]) -> String { bytes.hexString }
 
-    static func bytes(_ hex: String) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            out.append(byte)
-            index = next
-        }
-        return out
-    }
+    static func bytes(_ hex: String) -> [UInt8]? { [UInt8](hexString: hex) }
 }
 
 /// Training from recorded events: replays them through a detector running on its rules
