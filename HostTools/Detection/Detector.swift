@@ -42,6 +42,7 @@ public final class Detector {
         eventsObserved += 1
         trackSessions(event, at: time)
         let update = extractor.observe(event, at: time)
+        if let kid = update.kid, Self.isFailure(event) { states[kid]?.failuresSinceSession += 1 }
         var decisions: [Decision] = []
         for finding in update.findings {
             decisions += act(on: finding, at: time)
@@ -195,12 +196,20 @@ public final class Detector {
         case .quarantined, .revoked:
             return []
         case .normal, .watched, .probation:
-            if level >= configuration.quarantineThreshold {
+            // Re-keyed on risk, a fresh session since, and failing again: the re-key did not
+            // cure it (a relay on the path, forgeries under its context): quarantine now.
+            var persists = false
+            if case .watched(let since) = state.stage, let start = state.sessionStart, start > since,
+               state.failuresSinceSession > 0 {
+                persists = true
+            }
+            if level >= configuration.quarantineThreshold || persists {
                 state.stage = .quarantined(since: time, byOperator: false)
                 state.sessionStart = nil
                 state.lastEvidence = evidence.evidence
+                let why = persists ? "risk \(RiskModel.format(level)) persists after a re-key" : "risk \(RiskModel.format(level))"
                 return [Decision(action: .device(.quarantine, kid: kid), cause: .risk,
-                                 reason: Decision.reasonPrefix + "risk \(RiskModel.format(level))", evidence: evidence,
+                                 reason: Decision.reasonPrefix + why, evidence: evidence,
                                  target: kid)]
             }
             guard time - state.lastRiskRekey >= configuration.rekeyCooldownSeconds else { return [] }
@@ -216,6 +225,14 @@ public final class Detector {
 
     // MARK: sessions, operators, rotation
 
+    private static func isFailure(_ event: GatewayEvent.Kind) -> Bool {
+        switch event {
+        case .handshakeFailed: true
+        case .oscoreRejected(_, _, let rejection): rejection == .decryptionFailed || rejection == .replay
+        default: false
+        }
+    }
+
     /// Follows sessions (for rotation) and the actions taken — an operator's action
     /// (no detector evidence) overrides the detector's stage.
     private func trackSessions(_ event: GatewayEvent.Kind, at time: Double) {
@@ -223,6 +240,7 @@ public final class Detector {
         case .handshakeSucceeded(let kid, _, _, _, _):
             var state = states[kid] ?? DevicePolicyState()
             state.sessionStart = time
+            state.failuresSinceSession = 0
             state.requestsSinceRekey = 0
             state.failuresSinceRekey = 0
             states[kid] = state

@@ -42,6 +42,9 @@ struct DevicePolicyState {
     var sessionStart: Double? = nil
     var requestsSinceRekey = 0
     var failuresSinceRekey = 0
+    /// Failures of any class linked to the device since its session began: after a risk
+    /// re-key, one more means the re-key did not cure it.
+    var failuresSinceSession = 0
     var rotationRequested = -Double.infinity
 
     func level(at time: Double, decay: Double) -> Double {
