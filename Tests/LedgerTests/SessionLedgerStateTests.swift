@@ -42,6 +42,25 @@ import Testing
         #expect(state.openSessionCount == 0)
     }
 
+    @Test func theDetectorsEvidenceAndItsSourceBlocksReachTheLedger() {
+        var state = SessionLedgerState()
+        let evidence = ActionEvidence(score: 0.8372, evidence: ["rule:one-kid-two-places", "sessions from A and B"])
+        state.observe(GatewayEvent(time: at(0), .actionTaken(kid: kid, action: .quarantine, reason: "detector: one-kid-two-places",
+                                                             changed: true, evidence: evidence)))
+        let attacker = PeerAddress.udp(host: "198.51.100.1", port: 4)
+        state.observe(GatewayEvent(time: at(5), .sourceBlocked(source: attacker, seconds: 300, reason: "detector: handshake-flood",
+                                                               changed: true, evidence: ActionEvidence(score: 1, evidence: ["rule:handshake-flood"]))))
+        let entries = state.takeReady()
+        #expect(entries.map(\.type) == [.securityEvent, .securityEvent])
+        #expect(entries[0].body["score"] == .unsigned(837))
+        #expect(entries[0].body["evidence"] == .array([.text("rule:one-kid-two-places"), .text("sessions from A and B")]))
+        #expect(entries[1].body["kid"] == .bytes([]))
+        #expect(entries[1].body["action"] == .text("block-source"))
+        #expect(entries[1].body["evidence"] == .array([.text("source=198.51.100.1:4"), .text("seconds=300"), .text("rule:handshake-flood")]))
+        // Both pass the security-event schema.
+        for entry in entries { #expect(throws: Never.self) { try EntryBodySchema.validate(entry.body, as: entry.type) } }
+    }
+
     @Test func failuresOfOneKidAreSummarisedOncePerWindow() {
         var state = SessionLedgerState()
         for attempt in 0 ..< 50 {
