@@ -73,6 +73,12 @@ struct GatewayRun: AsyncParsableCommand {
                                valueName: "URL"))
     var etcd: [String] = []
 
+    @Option(name: .customLong("record-events"), help: ArgumentHelp("""
+        Write every event as a JSON line here, to train the detector on this gateway's own traffic \
+        (`rampart detect train --events FILE`). Every OSCORE request is a line: for a capture, not for always.
+        """, valueName: "FILE"))
+    var recordEvents: String?
+
     func validate() throws {
         for value in serial where parseSerialPortArgument(value) == nil {
             throw ValidationError("--serial \(value): expected PATH or PATH@BAUD, e.g. /dev/ttyACM0@115200")
@@ -111,6 +117,11 @@ struct GatewayRun: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "rampart.gateway")
+        var eventFile: EventFile? = nil
+        if let recordEvents {
+            eventFile = EventFile(path: recordEvents)
+            if eventFile == nil { throw CommandFailure("cannot create \(recordEvents) (--record-events)") }
+        }
 
         // Installed before anything starts, so a SIGTERM during start-up stops us cleanly
         // instead of killing the process with ports half open.
@@ -136,6 +147,15 @@ struct GatewayRun: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
+        var recorder: Task<Void, Never>? = nil
+        if let file = eventFile, let recordEvents {
+            let stream = events.subscribe(capacity: 65_536)
+            recorder = Task.detached(name: "rampart-event-recorder") {
+                for await event in stream { file.write(event.kind, at: event.time.timeIntervalSince1970) }
+                file.close()
+            }
+            logger.notice("recording events", metadata: ["file": "\(recordEvents)"])
+        }
         await deployment.start()
         let signal = await signals.next()
         logger.notice("stopping on signal", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
@@ -144,6 +164,7 @@ struct GatewayRun: AsyncParsableCommand {
             logger.error("ledger: could not close cleanly (committed blocks are safe)", metadata: ["error": "\(error)"])
         }
         events.finish()
+        await recorder?.value
     }
 
 }

@@ -89,8 +89,8 @@ extension SimCommand {
     }
 }
 
-/// JSON lines of `EventRecord`, buffered.
-final class EventFile {
+/// JSON lines of `EventRecord`, buffered. Used by one task at a time (hence `@unchecked`).
+final class EventFile: @unchecked Sendable {
     private let handle: FileHandle
     private var buffer = Data()
     private let encoder = JSONEncoder()

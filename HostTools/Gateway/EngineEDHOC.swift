@@ -130,6 +130,15 @@ extension GatewayEngine {
             }
             sessions.install(Session(recipientID: recipientID, kid: peerKid, suite: suite, context: context,
                                      now: now, message3Fingerprint: fingerprint))
+            // A quarantine or revocation that landed while message_3 was being verified
+            // (the detector acts from another thread) dropped the sessions that existed then;
+            // this one came after. Look again, so no session outlives the action.
+            if let current = try? devices.device(kid: peerKid), current.status != .active {
+                _ = sessions.drop(kid: peerKid)
+                publish(.handshakeFailed(kid: peerKid, source: source,
+                                         failure: current.status == .revoked ? .revoked : .quarantined))
+                return edhocError(request, current.status == .revoked ? "revoked" : "quarantined")
+            }
         } catch {
             return handshakeRejected(request, error: error, kid: kid, source: source)
         }
