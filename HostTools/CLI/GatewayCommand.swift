@@ -129,6 +129,7 @@ struct GatewayRun: AsyncParsableCommand {
         let events = EventBus()
         let server: GatewayServer
         let deployment: GatewayDeployment
+        var detectionService: DetectionService? = nil
         do {
             deployment = try GatewayDeployment.open(configuration: configuration, events: events, logger: logger)
             let token = configuration.adminListen.isEmpty
@@ -141,6 +142,7 @@ struct GatewayRun: AsyncParsableCommand {
                     "model": "\(model.map { "\($0.groups.count) groups, \($0.trainedOn)" } ?? "none: rules only (rampart detect train)")"])
                 options.detection = DetectionService(configuration: configuration.detection, model: model,
                                                      responder: .engine(deployment.engine), logger: logger)
+                detectionService = options.detection
             }
             server = try await GatewayServer.start(configuration: configuration, engine: deployment.engine, events: events,
                                                    adminToken: token, logger: logger, options: options)
@@ -160,6 +162,16 @@ struct GatewayRun: AsyncParsableCommand {
         let signal = await signals.next()
         logger.notice("stopping on signal", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
         await server.shutdown()
+        if let detection = detectionService {
+            do {
+                if let path = try detection.saveLearnedModel(configuration.detection, dataDirectory: configuration.dataDirectory) {
+                    logger.notice("detector: the model as online learning left it (review, then rename to adopt)",
+                                  metadata: ["file": "\(path)"])
+                }
+            } catch {
+                logger.warning("detector: could not save the learned model", metadata: ["error": "\(error)"])
+            }
+        }
         do { try await deployment.stop() } catch {
             logger.error("ledger: could not close cleanly (committed blocks are safe)", metadata: ["error": "\(error)"])
         }

@@ -76,6 +76,20 @@ public final class DetectionService: Sendable {
         return [reader, ticker]
     }
 
+    /// Writes the model as online learning has left it to `<modelFile>.learned.json` (at
+    /// shutdown). It is never loaded automatically: learned drift is adopted by an operator
+    /// who reviews it and renames it — so a slow poisoning cannot survive a restart unseen.
+    /// Returns the path written, or nil without a model or with learning off.
+    public func saveLearnedModel(_ configuration: DetectionConfiguration,
+                                 dataDirectory: String) throws(DetectionModelError) -> String? {
+        guard configuration.onlineLearning, let model = detector.withLock({ $0.currentModel }) else { return nil }
+        let base = configuration.modelFile.hasPrefix("/")
+            ? configuration.modelFile : (dataDirectory as NSString).appendingPathComponent(configuration.modelFile)
+        let path = (base as NSString).deletingPathExtension + ".learned.json"
+        try model.write(to: path)
+        return path
+    }
+
     /// A device's risk now (for status queries).
     public func risk(of kid: [UInt8]) -> Detector.DeviceRisk? {
         detector.withLock { $0.risk(of: kid, at: Date().timeIntervalSince1970) }

@@ -55,4 +55,26 @@ import Testing
             try DetectionService.loadModel(DetectionConfiguration(), dataDirectory: directory)
         }
     }
+
+    @Test func theLearnedModelIsSavedBesideTheTrainedOneNeverOverIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-learned-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let samples = (0..<300).map { i in
+            ModelTrainer.Sample(kid: "k\(i % 6)", vector: (0..<Feature.count).map { Double(($0 + i) % 5) },
+                                profile: [60, 13, 2])
+        }
+        let model = try ModelTrainer.train(samples, trainedOn: "test")
+        let responder = DetectionService.Responder(perform: { _, _, _, _ in }, block: { _, _, _, _ in })
+        let configuration = DetectionConfiguration()
+        let withModel = DetectionService(configuration: configuration, model: model, responder: responder, logger: Logger(label: "test"))
+        let path = try #require(try withModel.saveLearnedModel(configuration, dataDirectory: directory))
+        #expect(path == directory + "/detection-model.learned.json")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/detection-model.json"))
+        let read = try DetectionModel.read(from: path, expectedFeatureNames: Feature.names,
+                                           expectedProfileFeatureNames: ProfileFeature.names)
+        #expect(read.groups.count == model.groups.count)
+        let rulesOnly = DetectionService(configuration: configuration, model: nil, responder: responder, logger: Logger(label: "test"))
+        #expect(try rulesOnly.saveLearnedModel(configuration, dataDirectory: directory) == nil)
+    }
 }
