@@ -37,11 +37,11 @@ public enum AttackLab {
         }
         let directory = InMemoryDeviceDirectory(records)
         let detector = options.detection.map { Detector(configuration: $0, model: options.model) }
-        let sampleBox = RecordBox()
+        let tally = RunTally()
         if options.featureSampleSeconds > 0, let detector {
             detector.sampleSeconds = options.featureSampleSeconds
             detector.sampleSink = { kid, time, vector, profile in
-                sampleBox.samples.append(LabRecord.FeatureSample(kid: hex(kid), time: time, vector: vector, profile: profile))
+                tally.samples.append(LabRecord.FeatureSample(kid: hex(kid), time: time, vector: vector, profile: profile))
             }
         }
         let world: LabWorld
@@ -53,32 +53,22 @@ public enum AttackLab {
         }
         var record = LabRecord(scenario: options.scenario.name, seed: options.seed, devices: options.devices,
                                durationSeconds: options.durationSeconds)
-        observe(world, into: &record)
-        if let eventTap {
-            let tally = world.onEvent
-            world.onEvent = { time, event in
-                tally?(time, event)
-                eventTap(time, event)
-            }
-        }
+        observe(world, into: tally, eventTap: eventTap)
 
         let fleet = LabFleet(world: world, options: options, crypto: crypto)
         var random = SplitMix64(seed: options.seed ^ 0x7461_7267_6574)
         let targets = Array((0..<options.devices).shuffled(using: &random).prefix(max(1, options.scenario.attacks.count)))
+        // Attacks in a mix start 20 s apart, so each is seen on its own first.
+        let starts = options.scenario.attacks.indices.map { options.attackStartSeconds + Double($0) * 20 }
         for (n, attack) in options.scenario.attacks.enumerated() where attack == .telemetrySpoofing {
-            fleet.spoofFrom[targets[n]] = UInt64((options.attackStartSeconds + Double(n) * 20) * 1000)
+            fleet.spoofFrom[targets[n]] = UInt64(starts[n] * 1000)
         }
-        try fleet.startAll(record: &record)
-        var labels: [AttackLabel] = []
+        try fleet.startAll()
         for (n, attack) in options.scenario.attacks.enumerated() {
-            // Attacks in a mix start 20 s apart, so each is seen on its own first.
-            let start = options.attackStartSeconds + Double(n) * 20
-            let label = try LabAttacks.install(attack, number: n, target: targets[n], start: start,
-                                               end: min(options.durationSeconds, start + options.attackSeconds),
-                                               fleet: fleet, world: world, crypto: crypto)
-            labels.append(label)
+            record.labels.append(try LabAttacks.install(attack, number: n, target: targets[n], start: starts[n],
+                                                        end: min(options.durationSeconds, starts[n] + options.attackSeconds),
+                                                        fleet: fleet, world: world, crypto: crypto))
         }
-        record.labels = labels
 
         // Risk of the targets and two untouched devices, each second; feature samples.
         let watched = Array(Set(targets.prefix(options.scenario.attacks.count)
@@ -100,19 +90,21 @@ public enum AttackLab {
             second += 1
         }
         world.run(until: options.durationSeconds)
-        fleet.stopAll(record: &record)
-        record = world.finish(record)
+        fleet.stopAll()
+        tally.fill(&record)
+        record.deviceSeconds = fleet.deviceSeconds
+        record.legitimateSources = fleet.legitimateSources
         record.risk = risk
         record.keyAge = keyAge
-        record.featureSamples = sampleBox.samples
         record.wallSeconds = Date().timeIntervalSince(started)
         return record
     }
 
     /// Copies what the evaluation needs out of the event and decision streams.
-    private static func observe(_ world: LabWorld, into record: inout LabRecord) {
-        let box = RecordBox()
+    private static func observe(_ world: LabWorld, into box: RunTally,
+                                eventTap: ((Double, GatewayEvent.Kind) -> Void)?) {
         world.onEvent = { time, event in
+            eventTap?(time, event)
             box.events += 1
             switch event {
             case .handshakeSucceeded(let kid, let source, _, _, _):
@@ -148,14 +140,13 @@ public enum AttackLab {
                 cause: decision.cause.rawValue, reason: decision.reason, score: decision.evidence.score,
                 evidence: decision.evidence.evidence, applied: applied))
         }
-        world.record = box
     }
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.hexString }
 }
 
-/// The run's tallies while it runs (the world's callbacks fill it).
-final class RecordBox {
+/// The run's tallies while it runs (the world's callbacks and the detector's sampler fill it).
+final class RunTally {
     var events = 0
     var handshakes = 0
     var requests = 0
@@ -163,18 +154,14 @@ final class RecordBox {
     var accepted: [String: [Int]] = [:]
     var decisions: [LabRecord.Verdict] = []
     var samples: [LabRecord.FeatureSample] = []
-}
 
-extension LabWorld {
-    func finish(_ record: LabRecord) -> LabRecord {
-        var record = record
-        guard let box = self.record else { return record }
-        record.events = box.events
-        record.handshakes = box.handshakes
-        record.requestsAccepted = box.requests
-        record.sessions = box.sessions
-        record.accepted = box.accepted
-        record.decisions = box.decisions
-        return record
+    func fill(_ record: inout LabRecord) {
+        record.events = events
+        record.handshakes = handshakes
+        record.requestsAccepted = requests
+        record.sessions = sessions
+        record.accepted = accepted
+        record.decisions = decisions
+        record.featureSamples = samples
     }
 }

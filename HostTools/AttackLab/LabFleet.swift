@@ -21,7 +21,10 @@ final class LabFleet {
     private var boots: [Int: Int] = [:]
     private var upSince: [Int: Double] = [:]
     private var poweredOff: Set<Int> = []
-    private var deviceSeconds = 0.0
+    /// Seconds devices were up, summed.
+    private(set) var deviceSeconds = 0.0
+    /// The addresses the devices themselves used, per kid (hex): not their attackers'.
+    private(set) var legitimateSources: [String: Set<String>] = [:]
     private var random: SplitMix64
     /// Devices whose sensor lies from this time on (telemetry spoofing), in milliseconds.
     var spoofFrom: [Int: UInt64] = [:]
@@ -46,7 +49,7 @@ final class LabFleet {
                                          rekeyIntervalSeconds: DevicePolicy.default.rekeyIntervalSeconds)
     }
 
-    func startAll(record: inout LabRecord) throws {
+    func startAll() throws {
         do {
             for index in 0..<options.devices {
                 identities.append(try SimulatedIdentity(index: index, seed: options.seed, suite: 0, crypto: crypto))
@@ -80,7 +83,7 @@ final class LabFleet {
                                            spoofFromMilliseconds: spoofFrom[index] ?? .max) else { return }
         running[index] = device
         upSince[index] = world.now
-        world.legitimateSources[AttackLab.hex(identities[index].kid), default: []].insert(source.description)
+        legitimateSources[AttackLab.hex(identities[index].kid), default: []].insert(source.description)
         device.start(at: world.now)
     }
 
@@ -110,9 +113,7 @@ final class LabFleet {
         shutDown(index)
     }
 
-    func stopAll(record: inout LabRecord) {
+    func stopAll() {
         for index in Array(running.keys) { shutDown(index) }
-        record.deviceSeconds = deviceSeconds
-        record.legitimateSources = world.legitimateSources
     }
 }

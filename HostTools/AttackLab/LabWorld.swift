@@ -36,10 +36,6 @@ final class LabWorld {
     /// Everything the gateway published, and every decision the detector made, in order.
     var onEvent: ((Double, GatewayEvent.Kind) -> Void)? = nil
     var onDecision: ((Double, Decision, Bool) -> Void)? = nil
-    /// The run's tallies (`AttackLab.observe`).
-    var record: RecordBox? = nil
-    /// The addresses devices themselves used, per kid (hex).
-    var legitimateSources: [String: Set<String>] = [:]
 
     init(devices: InMemoryDeviceDirectory, detector: Detector?, seed: UInt64, lossProbability: Double,
          limits: GatewayConfiguration.EngineLimits) throws {

@@ -19,8 +19,6 @@ public final class Detector {
     /// Sources blocked, until when (so a flood yields one decision, not one per datagram).
     private var blockedUntil: [PeerAddress: Double] = [:]
     private var lastPrune = -Double.infinity
-    /// Events observed, for the benchmark and status.
-    public private(set) var eventsObserved = 0
     /// Training: when set, the feature vectors the model would score — at events, past the
     /// warm-up — at most one per device per `sampleSeconds`, go to `sampleSink`.
     public var sampleSeconds = 0.0
@@ -39,7 +37,6 @@ public final class Detector {
 
     /// Feeds one event; returns what to do now.
     public func observe(_ event: GatewayEvent.Kind, at time: Double) -> [Decision] {
-        eventsObserved += 1
         trackSessions(event, at: time)
         let update = extractor.observe(event, at: time)
         if let kid = update.kid, Self.isFailure(event) { states[kid]?.failuresSinceSession += 1 }
@@ -115,9 +112,6 @@ public final class Detector {
         return (features.vector(at: time), features.profile(at: time))
     }
 
-    /// Every device with features.
-    public var knownDevices: [[UInt8]] { Array(extractor.devices.keys) }
-
     // MARK: verdicts
 
     private func act(on finding: Finding, at time: Double) -> [Decision] {
@@ -148,8 +142,8 @@ public final class Detector {
         case .revoked:
             // Recorded (the ledger gets the evidence), changes nothing; once per cooldown,
             // not once per attempt.
-            guard time - state.lastRiskRekey >= configuration.rekeyCooldownSeconds else { return [] }
-            state.lastRiskRekey = time
+            guard time - state.lastRecordedWhileRevoked >= configuration.rekeyCooldownSeconds else { return [] }
+            state.lastRecordedWhileRevoked = time
             return [Decision(action: .device(.revokeRegistration, kid: kid), cause: .rule, reason: reason,
                              evidence: evidence, target: kid)]
         case .quarantined:
@@ -242,12 +236,12 @@ public final class Detector {
             state.sessionStart = time
             state.failuresSinceSession = 0
             state.requestsSinceRekey = 0
-            state.failuresSinceRekey = 0
+            state.decryptionFailuresSinceRekey = 0
             states[kid] = state
         case .oscoreAccepted(let kid, _, _, _, _):
             states[kid]?.requestsSinceRekey += 1
         case .oscoreRejected(let kid?, _, .decryptionFailed):
-            states[kid]?.failuresSinceRekey += 1
+            states[kid]?.decryptionFailuresSinceRekey += 1
         case .actionTaken(let kid, let action, _, _, let evidence) where evidence == nil:
             var state = states[kid] ?? DevicePolicyState()
             switch action {
@@ -283,12 +277,12 @@ public final class Detector {
         let group = state.group.flatMap { g in model.map { $0.groupNames[g] } }
         let interval = rotation.interval(risk: level, group: group)
         let usageQ = Double(state.requestsSinceRekey) / Double(OSCOREKeyUsage.limitQ)
-        let usageV = Double(state.failuresSinceRekey) / Double(OSCOREKeyUsage.limitV)
+        let usageV = Double(state.decryptionFailuresSinceRekey) / Double(OSCOREKeyUsage.limitV)
         let cause: Decision.Cause
         let why: String
         if max(usageQ, usageV) >= rotation.usageFraction {
             cause = .usage
-            why = "key usage q \(state.requestsSinceRekey), v \(state.failuresSinceRekey)"
+            why = "key usage q \(state.requestsSinceRekey), v \(state.decryptionFailuresSinceRekey)"
         } else if time - start >= interval {
             cause = .rotation
             why = "session \(Int(time - start)) s old; interval \(Int(interval)) s at risk \(RiskModel.format(level))"

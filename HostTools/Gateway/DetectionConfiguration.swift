@@ -1,7 +1,8 @@
 import Foundation
 
 /// The detector's thresholds and timings (docs/detection.md §4–5). Part of the gateway's
-/// configuration file (`detection`), so every field has a default and is optional in JSON.
+/// configuration file (`detection`); a file names only what it changes (`ConfigurationFile`
+/// merges it over these defaults).
 public struct DetectionConfiguration: Sendable, Equatable, Codable {
     /// Off: no detector, no automatic actions (operators still act through `rampart action`).
     public var enabled = true
@@ -29,8 +30,8 @@ public struct DetectionConfiguration: Sendable, Equatable, Codable {
     /// After an operator's release the detector leaves the device alone this long, unless
     /// there is new hard evidence.
     public var operatorGraceSeconds = 600.0
-    /// Points a model group learns online before its reference window turns over; only
-    /// windows scored as normal are learned, so an attacker cannot teach the model slowly.
+    /// Whether the model keeps learning from live traffic. Only vectors scored as normal, of
+    /// devices in the normal stage, are learned, so an attacker cannot teach it slowly.
     public var onlineLearning = true
     /// The model scores a device only after this much of its history (its fading counts
     /// need time to fill; a device's first seconds look like nothing in training). The
@@ -39,26 +40,6 @@ public struct DetectionConfiguration: Sendable, Equatable, Codable {
     public var rotation = RotationConfiguration()
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = DetectionConfiguration()
-        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
-        modelFile = try c.decodeIfPresent(String.self, forKey: .modelFile) ?? d.modelFile
-        rekeyThreshold = try c.decodeIfPresent(Double.self, forKey: .rekeyThreshold) ?? d.rekeyThreshold
-        quarantineThreshold = try c.decodeIfPresent(Double.self, forKey: .quarantineThreshold) ?? d.quarantineThreshold
-        releaseThreshold = try c.decodeIfPresent(Double.self, forKey: .releaseThreshold) ?? d.releaseThreshold
-        probationSeconds = try c.decodeIfPresent(Double.self, forKey: .probationSeconds) ?? d.probationSeconds
-        revokeAfterHardEvidence = try c.decodeIfPresent(Int.self, forKey: .revokeAfterHardEvidence) ?? d.revokeAfterHardEvidence
-        hardEvidenceWindowSeconds = try c.decodeIfPresent(Double.self, forKey: .hardEvidenceWindowSeconds) ?? d.hardEvidenceWindowSeconds
-        rekeyCooldownSeconds = try c.decodeIfPresent(Double.self, forKey: .rekeyCooldownSeconds) ?? d.rekeyCooldownSeconds
-        riskDecaySeconds = try c.decodeIfPresent(Double.self, forKey: .riskDecaySeconds) ?? d.riskDecaySeconds
-        sourceBlockSeconds = try c.decodeIfPresent(Double.self, forKey: .sourceBlockSeconds) ?? d.sourceBlockSeconds
-        operatorGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .operatorGraceSeconds) ?? d.operatorGraceSeconds
-        onlineLearning = try c.decodeIfPresent(Bool.self, forKey: .onlineLearning) ?? d.onlineLearning
-        warmUpSeconds = try c.decodeIfPresent(Double.self, forKey: .warmUpSeconds) ?? d.warmUpSeconds
-        rotation = try c.decodeIfPresent(RotationConfiguration.self, forKey: .rotation) ?? d.rotation
-    }
 
     /// What is wrong with the values, said so an operator can fix the file.
     public func problems() -> [String] {

@@ -20,17 +20,6 @@ public struct RotationConfiguration: Sendable, Equatable, Codable {
 
     public init() {}
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = RotationConfiguration()
-        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
-        baseIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .baseIntervalSeconds) ?? d.baseIntervalSeconds
-        groupIntervalSeconds = try c.decodeIfPresent([String: Double].self, forKey: .groupIntervalSeconds) ?? d.groupIntervalSeconds
-        halvingRisk = try c.decodeIfPresent(Double.self, forKey: .halvingRisk) ?? d.halvingRisk
-        minimumIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .minimumIntervalSeconds) ?? d.minimumIntervalSeconds
-        usageFraction = try c.decodeIfPresent(Double.self, forKey: .usageFraction) ?? d.usageFraction
-    }
-
     /// The rotation interval of a device of `group` at `risk`.
     public func interval(risk: Double, group: String?) -> Double {
         let base = group.flatMap { groupIntervalSeconds[$0] } ?? baseIntervalSeconds

@@ -202,8 +202,6 @@ struct BoundedTable<Key: Hashable, Value> {
         values.removeValue(forKey: key)
     }
 
-    var count: Int { values.count }
-
     /// Drops the oldest keys while over capacity; compacts the order list now and then.
     private mutating func evict() {
         while values.count > capacity, head < order.count {

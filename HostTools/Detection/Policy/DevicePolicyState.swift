@@ -32,6 +32,8 @@ struct DevicePolicyState {
     var lastSuspicion = -Double.infinity
     var hardEvidence: [Double] = []
     var lastRiskRekey = -Double.infinity
+    /// When hard evidence against the revoked device was last recorded (once per cooldown).
+    var lastRecordedWhileRevoked = -Double.infinity
     var operatorGraceUntil = -Double.infinity
     /// The model group the device was last scored in.
     var group: Int? = nil
@@ -41,7 +43,8 @@ struct DevicePolicyState {
     // Rotation: the live session as the events tell it.
     var sessionStart: Double? = nil
     var requestsSinceRekey = 0
-    var failuresSinceRekey = 0
+    /// v of draft-ietf-core-oscore-key-limits: failed decryptions under the current key.
+    var decryptionFailuresSinceRekey = 0
     /// Failures of any class linked to the device since its session began: after a risk
     /// re-key, one more means the re-key did not cure it.
     var failuresSinceSession = 0

@@ -1,3 +1,5 @@
+import RampartGateway
+
 /// A security decision as the ledger records it (docs/ledger.md, type 3): an action taken on a
 /// device — by an operator, by the detector or by a rule — with its reason, the evidence, and
 /// the risk score behind it (0 for an operator's action).
@@ -13,6 +15,11 @@ public struct SecurityEventSummary: Sendable, Equatable {
     public var reason: String
     /// False when the action was already in effect (actions are idempotent).
     public var changed: Bool
+
+    /// The detector's risk (0…1) as a score per mille; 0 without evidence (an operator).
+    public static func score(_ evidence: ActionEvidence?) -> UInt64 {
+        UInt64(((evidence?.score ?? 0) * Double(maxScore)).rounded())
+    }
 
     public init(kid: [UInt8], score: UInt64 = 0, evidence: [String] = [], action: String, reason: String, changed: Bool) {
         self.kid = kid

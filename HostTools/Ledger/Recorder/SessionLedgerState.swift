@@ -64,14 +64,13 @@ struct SessionLedgerState {
             case .release:
                 break
             }
-            let score = UInt64(((evidence?.score ?? 0) * Double(SecurityEventSummary.maxScore)).rounded())
-            ready.append(SecurityEventSummary(kid: kid, score: score, evidence: evidence?.evidence ?? [],
+            ready.append(SecurityEventSummary(kid: kid, score: SecurityEventSummary.score(evidence),
+                                              evidence: evidence?.evidence ?? [],
                                               action: action.rawValue, reason: reason, changed: changed)
                 .pendingEntry(time: now))
         case .sourceBlocked(let source, let seconds, let reason, let changed, let evidence):
             // No kid: the source goes into the evidence.
-            let score = UInt64(((evidence?.score ?? 0) * Double(SecurityEventSummary.maxScore)).rounded())
-            ready.append(SecurityEventSummary(kid: [], score: score,
+            ready.append(SecurityEventSummary(kid: [], score: SecurityEventSummary.score(evidence),
                                               evidence: ["source=\(source)", "seconds=\(Int(seconds.rounded()))"]
                                                   + (evidence?.evidence ?? []),
                                               action: "block-source", reason: reason, changed: changed)
