@@ -69,9 +69,12 @@ final class ClusterGateway: @unchecked Sendable {
         try? await deployment.stop()
     }
 
-    /// Starts again over the same data directory and UDP port.
+    /// Starts again over the same data directory, on a fresh UDP port: the tests running
+    /// beside this one bind ports of their own, and one of them may have been handed the old
+    /// port the moment it was freed (seen once under CI). Rebinding one port is the
+    /// lifecycle tests' subject, not the cluster's.
     func restart() async throws {
-        configuration.udpListen = "127.0.0.1:\(udpAddress.port!)"
+        configuration.udpListen = "127.0.0.1:0"
         (deployment, server, events) = try await Self.start(configuration)
     }
 
