@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test(arguments: [AttackClass.impersonation, .clone, .stolenKey, .handshakeFlood, .replayMessage1, .replayMessage3,
-                      .replayOSCORE])
+                      .replayOSCORE, .lowAndSlow, .mitmRelay])
     func rulesCatchHardEvidence(attack: AttackClass) throws {
         let record = try Self.quick(Scenario(name: attack.rawValue, attacks: [attack]))
         let outcome = try #require(Evaluation.outcomes(record).first)
@@ -43,7 +43,7 @@ import Testing
         return try LabTraining.train(options)
     }
 
-    @Test(arguments: [AttackClass.telemetrySpoofing, .lowAndSlow, .mitmRelay])
+    @Test(arguments: [AttackClass.telemetrySpoofing])
     func modelCatchesWhatNoRuleSees(attack: AttackClass) throws {
         let record = try AttackLabTests.quick(Scenario(name: attack.rawValue, attacks: [attack]), seed: 7, model: Self.trained.get())
         let outcome = try #require(Evaluation.outcomes(record).first)

@@ -62,6 +62,23 @@ import Testing
                                                    session: 9), at: 51).isEmpty)
     }
 
+    @Test func aForgedRequestFromElsewhereBlocksItsSourceButOneFromTheDevicesOwnDoesNot() {
+        let detector = Detector(model: nil)
+        _ = Self.device(detector, at: 10)
+        _ = detector.observe(.oscoreAccepted(kid: Self.kid, source: Self.home, sequenceNumber: 1, payloadBytes: 8,
+                                             reading: nil), at: 11)
+        // A tag that does not verify, from the device's own address: noise for the model, no rule.
+        #expect(detector.observe(.oscoreRejected(kid: Self.kid, source: Self.home, rejection: .decryptionFailed),
+                                 at: 12).isEmpty)
+        // From another address: forged or altered on the way; its sender is blocked, the device left alone.
+        let forged = detector.observe(.oscoreRejected(kid: Self.kid, source: Self.away, rejection: .decryptionFailed),
+                                      at: 13)
+        #expect(forged.first?.action == .blockSource(Self.away, seconds: DetectionConfiguration().sourceBlockSeconds))
+        #expect(forged.first?.evidence.evidence.first == "rule:oscore-forgery")
+        #expect(forged.first?.target == Self.kid)
+        #expect(detector.risk(of: Self.kid, at: 13)?.stage != "quarantined")
+    }
+
     @Test func aDeviceThatMovesIsNotACloneButAKidInTwoPlacesIs() {
         let detector = Detector(model: nil)
         #expect(Self.device(detector, at: 0, from: Self.home).isEmpty)

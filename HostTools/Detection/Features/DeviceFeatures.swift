@@ -11,6 +11,9 @@ struct DeviceFeatures: Sendable {
     static let sourceMemory = 4
     /// A source seen within this long and spoken from again after another is a "return".
     static let returnWindowSeconds = 120.0
+    /// A silence longer than this is an outage (power, network, an attacker cutting the
+    /// path): timing and telemetry steps start afresh after it instead of measuring across it.
+    static let outageSeconds = 60.0
 
     private var handshakesShort = DecayingCounter(tau: shortTau)
     private var failuresShort = DecayingCounter(tau: shortTau)
@@ -78,7 +81,13 @@ struct DeviceFeatures: Sendable {
         requestsLong.add(at: time)
         requestsTotal += 1
         payload.add(Double(payloadBytes))
-        if let last = lastRequest { interArrival.add(time - last) }
+        if let last = lastRequest {
+            if time - last <= Self.outageSeconds {
+                interArrival.add(time - last)
+            } else {
+                lastReading = nil
+            }
+        }
         lastRequest = time
         if let last = lastSequenceNumber, sequenceNumber > last + 1 {
             sequenceGapsLong.add(Double(min(sequenceNumber - last - 1, 1000)), at: time)

@@ -108,9 +108,16 @@ struct FeatureExtractor {
             guard let linked else { break }
             let current = devices[linked]?.sources.first?.0
             devices[linked, default: DeviceFeatures()].requestRejected(rejection, from: source, at: time)
-            if rejection == .replay, kid != nil, let current, current != source {
+            guard kid != nil, let current, current != source else { break }
+            switch rejection {
+            case .replay:
                 update.findings.append(Finding(rule: .oscoreReplay, subject: .source(source), target: linked,
                                                detail: "the device uses \(current)"))
+            case .decryptionFailed:
+                update.findings.append(Finding(rule: .oscoreForgery, subject: .source(source), target: linked,
+                                               detail: "AEAD tag did not verify; the device uses \(current)"))
+            case .unknownContext, .malformed, .keyUsageLimit:
+                break
             }
 
         case .echoChallengeSent(let source), .datagramDropped(let source, .rateLimited):

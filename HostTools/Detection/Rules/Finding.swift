@@ -15,6 +15,10 @@ public struct Finding: Sendable, Equatable {
         /// An OSCORE request the replay window refused, from a source other than the one
         /// the device is using: a recorded request replayed.
         case oscoreReplay = "oscore-replay"
+        /// An OSCORE request under a device's kid whose AEAD tag did not verify, from a
+        /// source other than the one the device is using: forged by someone without the
+        /// key, or altered by a relay on the device's path.
+        case oscoreForgery = "oscore-forgery"
         /// One kid established sessions from two sources in turn (A, B, A): a clone.
         case clone = "one-kid-two-places"
         /// A handshake with a revoked credential: a stolen key used after its revocation.
@@ -43,13 +47,14 @@ public struct Finding: Sendable, Equatable {
     }
 
     /// Whether the evidence implicates whoever holds the device's credential (impersonation,
-    /// a clone, a revoked key): those findings quarantine the device. Replays implicate only
-    /// their sender — anyone on the path can replay — so they block the source and leave
-    /// the device alone (quarantining it would hand every eavesdropper a way to lock it out).
+    /// a clone, a revoked key): those findings quarantine the device. Replays and forgeries
+    /// implicate only their sender — anyone on the path can replay or alter — so they block
+    /// the source and leave the device alone (quarantining it would hand every eavesdropper
+    /// a way to lock it out).
     public var implicatesCredential: Bool {
         switch rule {
         case .authenticationFailed, .clone, .revokedCredentialUsed: true
-        case .replayedMessage1, .replayedMessage3, .oscoreReplay, .handshakeFlood: false
+        case .replayedMessage1, .replayedMessage3, .oscoreReplay, .oscoreForgery, .handshakeFlood: false
         }
     }
 }
