@@ -46,8 +46,9 @@ public struct Device<Crypto: CryptoProvider, Sensor: DeviceSensor>: ~Copyable {
     var exchange = ConfirmableExchange()
     /// RTO from the round trips measured (Karn's rule); ACK_TIMEOUT before the first.
     var roundTrip: RoundTripEstimator
-    /// The Message ID of a separate CON response still to be acknowledged (RFC 7252 §5.2.2).
-    var pendingEmptyAcknowledgement: UInt16? = nil
+    /// An Empty message the device still owes the gateway: the ACK of a separate CON
+    /// response (RFC 7252 §5.2.2) or the Reset that answers a CoAP ping (§4.3).
+    var owedEmptyMessage: OwedEmptyMessage? = nil
     var nextMessageID: UInt16
 
     var handshake = HandshakeProgress()

@@ -58,6 +58,8 @@ public struct DeviceCounters: Sendable, Equatable {
     public internal(set) var protocolErrors: UInt32 = 0
     /// Datagrams that are not CoAP, or CoAP that matches no outstanding exchange.
     public internal(set) var unmatchedDatagrams: UInt32 = 0
+    /// CoAP pings (Empty CON) answered with a Reset.
+    public internal(set) var pingsAnswered: UInt32 = 0
 
     // Secret bookkeeping: every context derived is wiped, every EDHOC state started ends
     // (consumed by a transition that wipes it, or aborted). After `Device.shutdown()` the

@@ -4,15 +4,15 @@ import RampartProtocol
 extension Device {
     /// Writes the next datagram to send into `output` (at least
     /// `DeviceLimits.datagramByteCount` bytes) and says when to poll again. Does what is due
-    /// at `nowMilliseconds`: an empty ACK owed to a separate response, a (re)transmission,
+    /// at `nowMilliseconds`: an owed Empty message (ACK or Reset), a (re)transmission,
     /// giving up on an exchange, a new handshake, a re-key, a telemetry reading.
     public mutating func poll(nowMilliseconds now: UInt64, into output: inout MutableSpan<UInt8>) -> DevicePoll {
         // Each round either returns a datagram or changes the exchange's state; four rounds
         // cover "give up, then start the next thing, then transmit it".
         for _ in 0..<4 {
-            if let messageID = pendingEmptyAcknowledgement {
-                pendingEmptyAcknowledgement = nil
-                let count = Self.writeEmptyAcknowledgement(messageID: messageID, into: &output)
+            if let owed = owedEmptyMessage {
+                owedEmptyMessage = nil
+                let count = owed.write(into: &output)
                 return DevicePoll(datagramByteCount: count, wakeAtMilliseconds: nextWake(now: now))
             }
             switch exchange.step(now: now, maxRetransmit: configuration.transmission.maxRetransmit) {
@@ -33,7 +33,7 @@ extension Device {
 
     /// When the device next has something to do, if nothing arrives before.
     mutating func nextWake(now: UInt64) -> UInt64 {
-        if pendingEmptyAcknowledgement != nil { return now }
+        if owedEmptyMessage != nil { return now }
         if !exchange.isIdle { return exchange.deadline }
         switch phase {
         case .provisioned, .handshaking, .quarantined:
@@ -77,17 +77,6 @@ extension Device {
         guard output.count >= count else { return 0 }
         for i in 0..<count { output[i] = exchange.datagram[i] }
         return count
-    }
-
-    /// An empty ACK (RFC 7252 §4.2): the 4-byte header alone — Version 1, Type ACK, Token
-    /// Length 0, Code 0.00, the response's Message ID (§3).
-    static func writeEmptyAcknowledgement(messageID: UInt16, into output: inout MutableSpan<UInt8>) -> Int {
-        guard output.count >= CoAPLimits.headerLength else { return 0 }
-        output[0] = CoAPLimits.version &<< 6 | CoAPMessageType.acknowledgement.rawValue &<< 4
-        output[1] = CoAPCode.empty.rawValue
-        output[2] = UInt8(truncatingIfNeeded: messageID &>> 8)
-        output[3] = UInt8(truncatingIfNeeded: messageID)
-        return CoAPLimits.headerLength
     }
 
     // MARK: Identifiers and timers

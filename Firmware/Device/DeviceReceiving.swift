@@ -11,6 +11,14 @@ extension Device {
             counters.unmatchedDatagrams &+= 1
             return
         }
+        // A CoAP ping — an Empty Confirmable message — is answered with a Reset (RFC 7252
+        // §4.3). The gateway pings a device's address when its kid shows up somewhere else:
+        // the answer tells it the device is still here (a clone is elsewhere).
+        if message.type == .confirmable && message.code.isEmpty {
+            owedEmptyMessage = OwedEmptyMessage(type: .reset, messageID: message.messageID)
+            counters.pingsAnswered &+= 1
+            return
+        }
         switch exchange.match(message) {
         case .unrelated:
             counters.unmatchedDatagrams &+= 1
@@ -24,7 +32,9 @@ extension Device {
             exchangeFailed(now: now)
         case .response:
             // A separate response in a CON needs our empty ACK (RFC 7252 §5.2.2).
-            if message.type == .confirmable { pendingEmptyAcknowledgement = message.messageID }
+            if message.type == .confirmable {
+                owedEmptyMessage = OwedEmptyMessage(type: .acknowledgement, messageID: message.messageID)
+            }
             noteAnswer(now: now)
             let purpose = exchange.purpose
             exchange.finish()

@@ -13,7 +13,7 @@ final class LabDevice {
     let index: Int
     let kid: [UInt8]
     /// Where its datagrams come from (its address; a reboot picks a new port).
-    var source: PeerAddress
+    let source: PeerAddress
     private let world: LabWorld
     private var device: Application?
     private var buffer = [UInt8](repeating: 0, count: DeviceLimits.datagramByteCount)
@@ -41,11 +41,13 @@ final class LabDevice {
     var phase: DevicePhase? { device?.phase }
 
     func start(at time: Double) {
+        world.listen(at: source) { [weak self] datagram in self?.receive(datagram) }
         wake(at: time)
     }
 
     /// Powers off: its secrets wiped, no more traffic.
     func stop() {
+        world.listen(at: source, nil)
         wakeGeneration += 1
         if let running = device.take() { _ = running.shutdown() }
     }

@@ -33,6 +33,8 @@ final class LabWorld {
     var upstreamTaps: [PeerAddress: (inout [UInt8]) -> PeerAddress?] = [:]
     /// Sees every datagram a device sends, before loss (an eavesdropper).
     var eavesdroppers: [(PeerAddress, [UInt8]) -> Void] = []
+    /// The nodes that take datagrams the gateway sends on its own (CoAP pings), by address.
+    private var listeners: [PeerAddress: ([UInt8]) -> Void] = [:]
     /// Everything the gateway published, and every decision the detector made, in order.
     var onEvent: ((Double, GatewayEvent.Kind) -> Void)? = nil
     var onDecision: ((Double, Decision, Bool) -> Void)? = nil
@@ -86,9 +88,23 @@ final class LabWorld {
                 seen = rewritten
             }
             let answer = engine.handle(bytes, from: seen)
+            deliverOutbound()
             settle()
             guard let answer, let reply, !lost() else { return }
             schedule(at: now + Self.latencySeconds) { reply(answer) }
+        }
+    }
+
+    /// A node at `address` takes what the gateway sends there unasked; nil when it leaves.
+    func listen(at address: PeerAddress, _ receive: (([UInt8]) -> Void)?) {
+        listeners[address] = receive
+    }
+
+    /// The gateway's own datagrams (pings) to whoever listens at their address, by the same
+    /// lossy, delayed network.
+    private func deliverOutbound() {
+        for datagram in engine.takeOutbound() where !lost() {
+            schedule(at: now + Self.latencySeconds) { [self] in listeners[datagram.destination]?(datagram.bytes) }
         }
     }
 
@@ -112,7 +128,10 @@ final class LabWorld {
     }
 
     /// Feeds the events of a call made outside the network (an attacker's direct exchange).
-    func flush() { settle() }
+    func flush() {
+        deliverOutbound()
+        settle()
+    }
 
     /// Feeds every pending event to the detector and applies its decisions, until the
     /// decisions' own events are consumed too.

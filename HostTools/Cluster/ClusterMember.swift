@@ -40,7 +40,7 @@ public final class ClusterMember: Sendable {
         let address = cluster.advertiseAddress.isEmpty ? configuration.udpListen : cluster.advertiseAddress
         ledger = ClusterLedger(store: store, signer: signer, etcd: etcd, keys: keys, address: address, logger: logger)
         // Tools working on this data directory queue their entries for this gateway to seal.
-        FileManager.default.createFile(atPath: DataDirectoryLayout.path(configuration.dataDirectory, EmbeddedLedger.clusterMarker),
+        _ = FileManager.default.createFile(atPath: DataDirectoryLayout.path(configuration.dataDirectory, EmbeddedLedger.clusterMarker),
                                        contents: Data(keys.prefix.utf8))
         directory = ClusterDeviceDirectory(local: try registry ?? SQLiteDeviceRegistry(dataDirectory: configuration.dataDirectory))
         self.logger = logger

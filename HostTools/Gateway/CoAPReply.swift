@@ -23,6 +23,16 @@ enum CoAPReply {
         request.type == .confirmable ? (.acknowledgement, request.messageID) : (.nonConfirmable, messageID)
     }
 
+    /// A CoAP ping: an Empty Confirmable message, which the peer answers with a Reset
+    /// (RFC 7252 §4.3).
+    static func ping(messageID: UInt16) -> [UInt8] {
+        let bytes = write { (w: inout ByteWriter) throws(CoAPError) in
+            var builder = CoAPMessageBuilder()
+            try builder.header(type: .confirmable, code: .empty, messageID: messageID, token: Span(), into: &w)
+        }
+        return bytes ?? []
+    }
+
     static func reset(messageID: UInt16) -> [UInt8]? {
         write { (w: inout ByteWriter) throws(CoAPError) in
             var builder = CoAPMessageBuilder()

@@ -20,8 +20,8 @@ extension GatewayEngine {
                                                     senderID: cI.span, recipientID: cR.span, idContext: nil)
             let kid: [UInt8] = [kidPrefix, UInt8(index >> 24 & 0xFF), UInt8(index >> 16 & 0xFF),
                                 UInt8(index >> 8 & 0xFF), UInt8(index & 0xFF)]
-            sessions.install(Session(recipientID: recipientID, kid: kid, suite: 0, context: context, now: now,
-                                     message3Fingerprint: 0))
+            sessions.install(Session(recipientID: recipientID, kid: kid, suite: 0, context: context,
+                                     peer: .udp(host: "192.0.2.1", port: 5683), now: now, message3Fingerprint: 0))
         }
     }
 }

@@ -128,8 +128,8 @@ extension GatewayEngine {
             while sessions.count >= limits.maxSessions, let evicted = sessions.evictOne() {
                 publish(.sessionEvicted(kid: evicted))
             }
-            sessions.install(Session(recipientID: recipientID, kid: peerKid, suite: suite, context: context,
-                                     now: now, message3Fingerprint: fingerprint))
+            let previous = sessions.install(Session(recipientID: recipientID, kid: peerKid, suite: suite, context: context,
+                                                    peer: source, now: now, message3Fingerprint: fingerprint))
             // A quarantine or revocation that landed while message_3 was being verified
             // (the detector acts from another thread) dropped the sessions that existed then;
             // this one came after. Look again, so no session outlives the action.
@@ -139,12 +139,22 @@ extension GatewayEngine {
                                          failure: current.status == .revoked ? .revoked : .quarantined))
                 return edhocError(request, current.status == .revoked ? "revoked" : "quarantined")
             }
+            if let previous { pingPreviousPeer(previous.peer, lastActive: previous.lastActivity, kid: peerKid, current: source, now: now) }
         } catch {
             return handshakeRejected(request, error: error, kid: kid, source: source)
         }
         publish(.handshakeSucceeded(kid: kid ?? [], source: source, suite: suite, session: recipientID,
                                     durationMicroseconds: Int(((now - slot.created) * 1_000_000).rounded())))
         return CoAPReply.edhoc(responseTo: request, code: .changed, message: Span(), messageID: freshMessageID())
+    }
+
+    /// The session moved from `peer` to `current`: if `peer` was active recently, ask it
+    /// with a CoAP ping whether anything still speaks there (`PreviousPeerPings`). UDP only:
+    /// a serial port's board is wired to the gateway.
+    private func pingPreviousPeer(_ peer: PeerAddress, lastActive: Double, kid: [UInt8], current: PeerAddress, now: Double) {
+        guard peer != current, case .udp = peer, limits.pingPreviousPeerWithinSeconds > 0,
+              now - lastActive <= limits.pingPreviousPeerWithinSeconds else { return }
+        _ = pings.ping(peer, kid: kid, current: current, messageID: UInt16.random(in: .min ... .max), now: now)
     }
 
     // MARK: errors

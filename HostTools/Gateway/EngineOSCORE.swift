@@ -106,6 +106,7 @@ extension GatewayEngine {
                 outputCount = writer.count
             }
             session.lastActivity = now
+            session.peer = source
             session.requestsAccepted += 1
             if let reading { session.lastReading = reading }
             output.removeSubrange(outputCount...)

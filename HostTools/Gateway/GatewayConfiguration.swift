@@ -73,6 +73,12 @@ public struct GatewayConfiguration: Sendable, Equatable, Codable {
         public var perSourceHandshakesPerSecond: Double = 5
         /// Largest datagram accepted (bytes); bigger ones are dropped and counted.
         public var maxDatagramBytes: Int = 1152
+        /// When a device's session moves to a new UDP address while the old one was active
+        /// this recently, the old address gets a CoAP ping (RFC 7252 §4.3). An answer means
+        /// the kid is live in two places at once (docs/detection.md §2). 0 turns pings off.
+        public var pingPreviousPeerWithinSeconds: Double = 120
+        /// How long a ping's answer (a Reset) is waited for.
+        public var pingTimeoutSeconds: Double = 4
 
         public init() {}
     }

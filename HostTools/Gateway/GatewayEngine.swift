@@ -31,6 +31,7 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
     let datagramLimiter: TokenBucketLimiter
     let handshakeLimiter: TokenBucketLimiter
     let blockedSources = SourceBlockList()
+    let pings = PreviousPeerPings()
     /// Message IDs for non-confirmable responses.
     let nextMessageID = Atomic<UInt16>(UInt16.random(in: .min ... .max))
 
@@ -86,9 +87,20 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
         do { message = try CoAPMessage(parsing: bytes) } catch { return dropped(source, .malformedCoAP) }
 
         if message.code.isEmpty {
-            // A CoAP ping (empty CON) is answered with RST (RFC 7252 §4.3); empty ACK/RST ignored.
-            guard message.type == .confirmable else { return nil }
-            return CoAPReply.reset(messageID: message.messageID)
+            // A CoAP ping (empty CON) is answered with RST (RFC 7252 §4.3). An RST may answer
+            // one of ours; an empty ACK is ignored.
+            switch message.type {
+            case .confirmable:
+                return CoAPReply.reset(messageID: message.messageID)
+            case .reset:
+                if let ping = pings.answered(from: source, messageID: message.messageID, now: now,
+                                             timeout: limits.pingTimeoutSeconds) {
+                    publish(.previousPeerAnswered(kid: ping.kid, previous: source, current: ping.current))
+                }
+                return nil
+            case .acknowledgement, .nonConfirmable:
+                return nil
+            }
         }
         guard message.code.isRequest else { return nil }
         if message.options.first(.oscore) != nil {
@@ -120,6 +132,11 @@ public final class GatewayEngine: DatagramService, ResponseActions, GatewayGauge
         datagramLimiter.prune(now: now)
         handshakeLimiter.prune(now: now)
         blockedSources.prune(now: now)
+        pings.expire(now: now, timeout: limits.pingTimeoutSeconds)
+    }
+
+    public func takeOutbound() -> [OutboundDatagram] {
+        pings.takeOutbound()
     }
 
     // MARK: GatewayGauges

@@ -43,6 +43,9 @@ public struct GatewayEvent: Sendable {
         case sourceBlocked(source: PeerAddress, seconds: Double, reason: String, changed: Bool, evidence: ActionEvidence?)
         /// An idle OSCORE session was evicted from the session table.
         case sessionEvicted(kid: [UInt8])
+        /// The address a device's session just moved away from (to `current`) answered a
+        /// CoAP ping: something there is still alive — the kid is in two places at once.
+        case previousPeerAnswered(kid: [UInt8], previous: PeerAddress, current: PeerAddress)
     }
 }
 

@@ -10,6 +10,13 @@ public protocol DatagramService: Sendable {
     /// Housekeeping, called about once a second: evict idle sessions, expire half-open
     /// handshakes, refill rate limits.
     func tick()
+    /// Datagrams the engine sends on its own (CoAP pings), taken from its queue. A transport
+    /// calls it after `handle` and sends those addressed to peers it reaches.
+    func takeOutbound() -> [OutboundDatagram]
+}
+
+extension DatagramService {
+    public func takeOutbound() -> [OutboundDatagram] { [] }
 }
 
 /// The response actions as a Swift API (the admin API and the detector call it).

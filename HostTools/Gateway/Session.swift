@@ -13,6 +13,8 @@ final class Session: @unchecked Sendable {
     var context: OSCORESecurityContext
     let established: Double
     var lastActivity: Double
+    /// Where the device spoke from last: the handshake's source, then each accepted request's.
+    var peer: PeerAddress
     var requestsAccepted = 0
     /// The last telemetry reading the session delivered.
     var lastReading: TelemetryReading? = nil
@@ -26,13 +28,14 @@ final class Session: @unchecked Sendable {
     var lastResponse: [UInt8] = []
 
     init(recipientID: UInt32, kid: [UInt8], suite: Int32, context: consuming OSCORESecurityContext,
-         now: Double, message3Fingerprint: UInt64) {
+         peer: PeerAddress, now: Double, message3Fingerprint: UInt64) {
         self.recipientID = recipientID
         self.kid = kid
         self.suite = suite
         self.context = context
         self.established = now
         self.lastActivity = now
+        self.peer = peer
         self.message3Fingerprint = message3Fingerprint
     }
 

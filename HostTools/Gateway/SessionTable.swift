@@ -34,17 +34,19 @@ final class SessionTable: Sendable {
         }
     }
 
-    /// Installs `session`; the device's previous session, if any, is dropped.
-    func install(_ session: Session) {
+    /// Installs `session`; the device's previous session, if any, is dropped, and where and
+    /// when it was last used is returned.
+    @discardableResult
+    func install(_ session: Session) -> (peer: PeerAddress, lastActivity: Double)? {
         let previous = byKid.withLock { index -> UInt32? in
             defer { index[session.kid] = session.recipientID }
             return index[session.kid]
         }
         shard(session.recipientID).sessions.withLock { $0[session.recipientID] = session }
         total.add(1, ordering: .relaxed)
-        if let previous, previous != session.recipientID {
-            _ = removeSession(previous)
-        }
+        guard let previous, previous != session.recipientID, let removed = removeSession(previous) else { return nil }
+        // Removed under its shard's lock: no request is using it any more.
+        return (removed.peer, removed.lastActivity)
     }
 
     /// Drops the device's session; returns it (already removed) or nil if it had none.

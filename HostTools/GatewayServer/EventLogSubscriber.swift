@@ -47,6 +47,9 @@ public struct EventLogSubscriber: Sendable {
                 "kid": "\(kid?.hexString ?? "-")", "rejection": "\(rejection)", "source": "\(source)"])
         case .sessionEvicted(let kid):
             logger.info("session evicted", metadata: ["kid": "\(kid.hexString)"])
+        case .previousPeerAnswered(let kid, let previous, let current):
+            logger.notice("a device's previous address answered a ping after its session moved", metadata: [
+                "kid": "\(kid.hexString)", "previous": "\(previous)", "current": "\(current)"])
         case .handshakeStarted, .echoChallengeSent, .datagramDropped, .actionTaken, .sourceBlocked:
             // Actions are logged by the engine that takes them (at notice, with the reason).
             break

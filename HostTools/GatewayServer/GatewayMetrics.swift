@@ -28,6 +28,7 @@ public final class GatewayMetrics: Sendable {
     let actionsUnchanged: [GatewayAction: Metrics.Counter]
     let sessionsEvicted: Metrics.Counter
     let sourcesBlocked: Metrics.Counter
+    let previousPeersAnswered: Metrics.Counter
     let datagramsReceived: [Transport: Metrics.Counter]
     let repliesDropped: [Transport: Metrics.Counter]
     let serialFramesDropped: [SerialDrop: Metrics.Counter]
@@ -89,6 +90,7 @@ public final class GatewayMetrics: Sendable {
         })
         sessionsEvicted = counter("rampart_sessions_evicted_total")
         sourcesBlocked = counter("rampart_sources_blocked_total")
+        previousPeersAnswered = counter("rampart_previous_peer_pings_answered_total")
         datagramsReceived = byCase("rampart_datagrams_received_total", "transport", Transport.self)
         repliesDropped = byCase("rampart_replies_dropped_total", "transport", Transport.self)
         serialFramesDropped = byCase("rampart_serial_frames_dropped_total", "reason", SerialDrop.self)
@@ -124,6 +126,8 @@ public final class GatewayMetrics: Sendable {
             sessionsEvicted.increment()
         case .sourceBlocked(_, _, _, let changed, _):
             if changed { sourcesBlocked.increment() }
+        case .previousPeerAnswered:
+            previousPeersAnswered.increment()
         }
     }
 

@@ -38,7 +38,9 @@ final class UDPDatagramHandler: ChannelInboundHandler {
             return
         }
         let request = Array(envelope.data.readableBytesView)
-        guard let reply = service.handle(request, from: source) else { return }
+        let answer = service.handle(request, from: source)
+        sendOutbound(context: context)
+        guard let reply = answer else { return }
         // A full socket buffer means the peer (or the host) cannot keep up: drop rather than
         // queue without bound. CoAP retransmits.
         guard context.channel.isWritable else {
@@ -48,6 +50,19 @@ final class UDPDatagramHandler: ChannelInboundHandler {
         let buffer = context.channel.allocator.buffer(bytes: reply)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
         flushPending = true
+    }
+
+    /// Datagrams the engine sends on its own: CoAP pings to the address a device's session
+    /// just left (`GatewayEngine.takeOutbound`).
+    private func sendOutbound(context: ChannelHandlerContext) {
+        for datagram in service.takeOutbound() {
+            guard case .udp(let host, let port) = datagram.destination,
+                  let address = try? SocketAddress(ipAddress: host, port: port),
+                  context.channel.isWritable else { continue }
+            let buffer = context.channel.allocator.buffer(bytes: datagram.bytes)
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+            flushPending = true
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -92,6 +92,15 @@ import Testing
         #expect(clone.first?.evidence.evidence.first == "rule:one-kid-two-places")
     }
 
+    @Test func thePreviousAddressAnsweringAPingIsACloneAtOnce() {
+        let detector = Detector(model: nil)
+        #expect(Self.device(detector, at: 0, from: Self.home).isEmpty)
+        #expect(Self.device(detector, at: 30, from: Self.away).isEmpty)
+        let answered = detector.observe(.previousPeerAnswered(kid: Self.kid, previous: Self.home, current: Self.away), at: 30.02)
+        #expect(Self.actions(answered) == ["quarantine"])
+        #expect(answered.first?.evidence.evidence.first == "rule:one-kid-two-places")
+    }
+
     @Test func aFloodFromOneSourceIsBlockedOnce() {
         let detector = Detector(model: nil)
         var decisions: [Decision] = []

@@ -19,6 +19,7 @@ import Testing
             .datagramDropped(source: Self.source, reason: .rateLimited),
             .actionTaken(kid: [0xAA], action: .quarantine, reason: "operator", changed: true, evidence: nil),
             .sessionEvicted(kid: [0xAA]),
+            .previousPeerAnswered(kid: [0xAA], previous: Self.source, current: .udp(host: "198.51.100.1", port: 4000)),
         ]
         for kind in kinds {
             let record = try #require(EventRecord(kind, at: 12.5))
@@ -28,6 +29,12 @@ import Testing
             // The detector compares sources, so the peer may change form but stays one peer.
             #expect(EventRecord(back, at: 12.5)?.type == record.type)
             #expect(EventRecord(back, at: 12.5)?.kid == record.kid)
+        }
+        let answered = try #require(EventRecord(kinds[8], at: 0)?.event)
+        if case .previousPeerAnswered(_, let previous, let current) = answered {
+            #expect(previous != current)
+        } else {
+            Issue.record("previous-peer-answered read back as \(answered)")
         }
         let accepted = try #require(EventRecord(kinds[3], at: 0))
         #expect(accepted.value == 21.5)

@@ -133,6 +133,31 @@ struct HandshakeTests {
         #expect(device.shutdown().secretsAllWiped)
     }
 
+    @Test("a CoAP ping (Empty CON) is answered with a Reset carrying its Message ID; the session carries on")
+    func ping() throws {
+        let parties = try TestParties(suite: .suite0)
+        var device = try parties.makeDevice()
+        let link = TestLink()
+        link.run(&device, parties.gateway, until: 500)
+        #expect(device.phase == .connected)
+        let ping: [UInt8] = [0x40, 0x00, 0xBE, 0xEF]
+        device.receive(ping.span, nowMilliseconds: link.now)
+        var buffer = [UInt8](repeating: 0, count: DeviceLimits.datagramByteCount)
+        let output: DevicePoll
+        do {
+            var span = buffer.mutableSpan
+            output = device.poll(nowMilliseconds: link.now, into: &span)
+        }
+        #expect(Array(buffer.prefix(output.datagramByteCount)) == [0x70, 0x00, 0xBE, 0xEF])
+        #expect(device.counters.pingsAnswered == 1)
+        #expect(device.counters.unmatchedDatagrams == 0)
+        let before = device.counters.telemetryAcknowledged
+        link.run(&device, parties.gateway, until: 2500)
+        #expect(device.phase == .connected)
+        #expect(device.counters.telemetryAcknowledged >= before + 2)
+        #expect(device.shutdown().secretsAllWiped)
+    }
+
     @Test("garbage datagrams are counted and change nothing")
     func garbage() throws {
         let parties = try TestParties(suite: .suite0)

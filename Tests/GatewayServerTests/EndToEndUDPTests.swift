@@ -68,6 +68,29 @@ struct EndToEndUDPTests {
         }
     }
 
+    @Test("a second device with the same key: the gateway pings the first one's address over UDP and the first answers")
+    func cloneAnswersThePing() async throws {
+        try await withLiveGateway { gateway in
+            let original = try gateway.fleetOptions(devices: 1, suite: 0, seconds: 4)
+            let kid = try LiveGateway.kid(index: 0, suite: 0)
+            let log = EventSink()
+            let subscription = gateway.events.subscribe(capacity: 1 << 16)
+            let collector = Task { for await event in subscription { log.append(event.kind) } }
+            async let first = Simulator.run(original, progressIntervalSeconds: 60)
+            #expect(await eventually(within: 3) { gateway.engine.sessionCount == 1 })
+            // The clone: the same seed, so the same key and kid, from its own socket.
+            var cloneOptions = original
+            cloneOptions.durationSeconds = 1.5
+            let clone = try await Simulator.run(cloneOptions, progressIntervalSeconds: 60)
+            #expect(clone.handshakesSucceeded >= 1)
+            #expect(await eventually(within: 2) {
+                log.all.contains { if case .previousPeerAnswered(let answered, _, _) = $0 { answered == kid } else { false } }
+            })
+            _ = try await first
+            collector.cancel()
+        }
+    }
+
     @Test("a stream of malformed datagrams never stops the gateway; devices keep working and drops are counted")
     func malformedStream() async throws {
         var limits = GatewayConfiguration.EngineLimits()

@@ -112,6 +112,75 @@ struct GatewayEngineHandshakeTests {
         context.wipe()
     }
 
+    @Test("a session taken from an address active moments ago sends a CoAP ping there; its Reset says the kid is in two places")
+    func previousPeerPing() async throws {
+        let gateway = try TestGateway()
+        let log = EventLog(gateway.events)
+        var device = try gateway.device(suite: .suite0, kid: [0x61])
+        var first = try device.handshake(gateway.engine)
+        // A re-key from the same address pings nobody.
+        gateway.clock.advance(1)
+        var second = try device.handshake(gateway.engine)
+        #expect(gateway.engine.takeOutbound().isEmpty)
+        // The same key from elsewhere: the old address gets an Empty CON.
+        var clone = device
+        clone.source = .udp(host: "198.51.100.9", port: 7000)
+        gateway.clock.advance(1)
+        var taken = try clone.handshake(gateway.engine)
+        let ping = try #require(gateway.engine.takeOutbound().first)
+        #expect(gateway.engine.takeOutbound().isEmpty)
+        #expect(ping.destination == device.source)
+        #expect(ping.bytes.count == 4 && ping.bytes[0] == 0x40 && ping.bytes[1] == 0x00)
+        let reset: [UInt8] = [0x70, 0x00, ping.bytes[2], ping.bytes[3]]
+        // A Reset from another address, or with another Message ID, answers nothing.
+        #expect(gateway.engine.handle(reset, from: clone.source) == nil)
+        #expect(gateway.engine.handle([0x70, 0x00, ping.bytes[2], ping.bytes[3] ^ 1], from: device.source) == nil)
+        #expect(gateway.engine.handle(reset, from: device.source) == nil)
+        // Answered once: a second Reset is nothing.
+        #expect(gateway.engine.handle(reset, from: device.source) == nil)
+        let events = await log.snapshot(expectAtLeast: 7)
+        let answered = events.compactMap { event -> ([UInt8], PeerAddress, PeerAddress)? in
+            if case .previousPeerAnswered(let kid, let previous, let current) = event { (kid, previous, current) } else { nil }
+        }
+        #expect(answered.count == 1)
+        #expect(answered.first?.0 == [0x61])
+        #expect(answered.first?.1 == device.source)
+        #expect(answered.first?.2 == clone.source)
+        first.wipe()
+        second.wipe()
+        taken.wipe()
+    }
+
+    @Test("no ping after the old address went quiet, and a Reset after the ping's timeout answers nothing")
+    func previousPeerPingLimits() async throws {
+        var limits = GatewayConfiguration.EngineLimits()
+        limits.pingPreviousPeerWithinSeconds = 60
+        limits.pingTimeoutSeconds = 2
+        let gateway = try TestGateway(limits: limits)
+        let log = EventLog(gateway.events)
+        var device = try gateway.device(suite: .suite0, kid: [0x62])
+        var first = try device.handshake(gateway.engine)
+        // Quiet for longer than the window, then a handshake from a new address (a device
+        // that rebooted onto a new port): nothing to ask.
+        gateway.clock.advance(61)
+        device.source = .udp(host: "127.0.0.1", port: 40002)
+        var moved = try device.handshake(gateway.engine)
+        #expect(gateway.engine.takeOutbound().isEmpty)
+        // Active just now, then taken: a ping; its answer comes too late.
+        var clone = device
+        clone.source = .udp(host: "198.51.100.9", port: 7001)
+        var taken = try clone.handshake(gateway.engine)
+        let ping = try #require(gateway.engine.takeOutbound().first)
+        #expect(ping.destination == device.source)
+        gateway.clock.advance(3)
+        #expect(gateway.engine.handle([0x70, 0x00, ping.bytes[2], ping.bytes[3]], from: device.source) == nil)
+        let events = await log.snapshot(expectAtLeast: 6)
+        #expect(!events.contains { if case .previousPeerAnswered = $0 { true } else { false } })
+        first.wipe()
+        moved.wipe()
+        taken.wipe()
+    }
+
     @Test("a suite the gateway does not offer is answered with ERR_CODE 2 and SUITES_R")
     func negotiation() throws {
         var limits = GatewayConfiguration.EngineLimits()

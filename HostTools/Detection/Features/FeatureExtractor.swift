@@ -129,6 +129,11 @@ struct FeatureExtractor {
             devices[kid]?.contextDropped = true
             devices[kid]?.rekeyExpectedUntil = time + 60
 
+        case .previousPeerAnswered(let kid, let previous, let current):
+            update.kid = kid
+            update.findings.append(Finding(rule: .clone, subject: .device(kid),
+                                           detail: "\(previous) answered a CoAP ping after \(current) took the session"))
+
         case .datagramDropped, .actionTaken, .sourceBlocked:
             break
         }

@@ -23,6 +23,8 @@ public struct EventRecord: Codable, Sendable, Equatable {
     public var reason: String? = nil
     /// True when the action carried detector evidence (not an operator's).
     public var detector: Bool? = nil
+    /// Where a device's session moved to (previous-peer-answered; `source` is where it was).
+    public var current: String? = nil
 
     public init?(_ event: GatewayEvent.Kind, at time: Double) {
         t = time
@@ -70,6 +72,11 @@ public struct EventRecord: Codable, Sendable, Equatable {
         case .sessionEvicted(let kid):
             type = "session-evicted"
             self.kid = Self.hex(kid)
+        case .previousPeerAnswered(let kid, let previous, let current):
+            type = "previous-peer-answered"
+            self.kid = Self.hex(kid)
+            source = previous.description
+            self.current = current.description
         case .sourceBlocked:
             return nil
         }
@@ -112,6 +119,9 @@ public struct EventRecord: Codable, Sendable, Equatable {
         case "session-evicted":
             guard let kidBytes else { return nil }
             return .sessionEvicted(kid: kidBytes)
+        case "previous-peer-answered":
+            guard let kidBytes else { return nil }
+            return .previousPeerAnswered(kid: kidBytes, previous: peer, current: .serial(path: current ?? ""))
         default:
             return nil
         }

@@ -76,7 +76,8 @@ struct SessionLedgerState {
                                               action: "block-source", reason: reason, changed: changed)
                 .pendingEntry(time: now))
         case .handshakeFailed(nil, _, _), .oscoreRejected(nil, _, _), .handshakeStarted, .echoChallengeSent,
-             .datagramDropped:
+             .datagramDropped, .previousPeerAnswered:
+            // (An answered ping is evidence; the detector's decision on it is what the ledger keeps.)
             // No registered kid to attribute them to: counted by the metrics, not the ledger.
             break
         }
