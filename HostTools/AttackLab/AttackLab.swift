@@ -61,8 +61,10 @@ public enum AttackLab {
         // Attacks in a mix start 20 s apart, so each is seen on its own first.
         let starts = options.scenario.attacks.indices.map { options.attackStartSeconds + Double($0) * 20 }
         for (n, attack) in options.scenario.attacks.enumerated() where attack == .telemetrySpoofing {
-            fleet.spoofFrom[targets[n]] = UInt64(starts[n] * 1000)
+            let end = min(options.durationSeconds, starts[n] + options.attackSeconds)
+            fleet.spoofing[targets[n]] = UInt64(starts[n] * 1000)..<UInt64(end * 1000)
         }
+        fleet.attackTargets = Set(targets.prefix(options.scenario.attacks.count))
         try fleet.startAll()
         for (n, attack) in options.scenario.attacks.enumerated() {
             record.labels.append(try LabAttacks.install(attack, number: n, target: targets[n], start: starts[n],

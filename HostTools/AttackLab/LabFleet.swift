@@ -12,6 +12,8 @@ import RampartSimulator
 final class LabFleet {
     static let rampUpSeconds = 5.0
     static let rebootDowntimeSeconds = 5.0
+    /// How long an outage lasts: uniform over this range.
+    static let outageSeconds = 30.0...600.0
 
     let world: LabWorld
     let options: LabOptions
@@ -26,14 +28,18 @@ final class LabFleet {
     /// The addresses the devices themselves used, per kid (hex): not their attackers'.
     private(set) var legitimateSources: [String: Set<String>] = [:]
     private var random: SplitMix64
-    /// Devices whose sensor lies from this time on (telemetry spoofing), in milliseconds.
-    var spoofFrom: [Int: UInt64] = [:]
+    private var outageRandom: SplitMix64
+    /// Devices an attack targets: they get no outage (the attack alone shapes their traffic).
+    var attackTargets: Set<Int> = []
+    /// Devices whose sensor lies during this time (telemetry spoofing), in milliseconds.
+    var spoofing: [Int: Range<UInt64>] = [:]
 
     init(world: LabWorld, options: LabOptions, crypto: HostCrypto) {
         self.world = world
         self.options = options
         self.crypto = crypto
         random = SplitMix64(seed: options.seed ^ 0x7265_626F_6F74)
+        outageRandom = SplitMix64(seed: options.seed ^ 0x6F75_7461_6765)
     }
 
     deinit {
@@ -61,15 +67,16 @@ final class LabFleet {
             let at = Self.rampUpSeconds * Double(index) / Double(options.devices)
             world.schedule(at: at) { [self] in boot(index) }
             scheduleReboot(index, after: at)
+            scheduleOutage(index, after: at)
         }
     }
 
     /// A device of the fleet with `identity`'s keys at `source` (a clone uses another index's identity).
-    func makeDevice(identity index: Int, source: PeerAddress, spoofFromMilliseconds: UInt64 = .max) throws -> LabDevice {
+    func makeDevice(identity index: Int, source: PeerAddress, spoofing: Range<UInt64> = 0..<0) throws -> LabDevice {
         do {
             return try LabDevice(identity: identities[index], source: source, world: world,
                                  configuration: configuration(index: index),
-                                 sensor: LabSensor(deviceIndex: index, seed: options.seed, spoofFromMilliseconds: spoofFromMilliseconds),
+                                 sensor: LabSensor(deviceIndex: index, seed: options.seed, spoofing: spoofing),
                                  crypto: crypto)
         } catch {
             throw LabError.setup("device \(index): \(error)")
@@ -80,7 +87,7 @@ final class LabFleet {
         guard !poweredOff.contains(index), running[index] == nil else { return }
         let source = AttackLab.deviceSource(index, boot: boots[index, default: 0])
         guard let device = try? makeDevice(identity: index, source: source,
-                                           spoofFromMilliseconds: spoofFrom[index] ?? .max) else { return }
+                                           spoofing: spoofing[index] ?? 0..<0) else { return }
         running[index] = device
         upSince[index] = world.now
         legitimateSources[AttackLab.hex(identities[index].kid), default: []].insert(source.description)
@@ -104,6 +111,23 @@ final class LabFleet {
             boots[index, default: 0] += 1
             world.schedule(at: world.now + Self.rebootDowntimeSeconds) { [self] in boot(index) }
             scheduleReboot(index, after: world.now + Self.rebootDowntimeSeconds)
+        }
+    }
+
+    /// Network outages at exponentially distributed times: the device's address is cut off
+    /// for a while, the device keeps running (retransmits, backs off, re-handshakes after).
+    private func scheduleOutage(_ index: Int, after time: Double) {
+        let wait = -log(max(1e-12, outageRandom.nextUnit())) * options.meanSecondsBetweenOutages
+        let length = Self.outageSeconds.lowerBound
+            + outageRandom.nextUnit() * (Self.outageSeconds.upperBound - Self.outageSeconds.lowerBound)
+        let at = time + wait
+        guard at < options.durationSeconds else { return }
+        world.schedule(at: at) { [self] in
+            defer { scheduleOutage(index, after: world.now + length) }
+            guard !attackTargets.contains(index), let device = running[index] else { return }
+            let address = device.source
+            world.cutOff.insert(address)
+            world.schedule(at: world.now + length) { [self] in world.cutOff.remove(address) }
         }
     }
 

@@ -16,6 +16,9 @@ public struct LabOptions: Sendable {
     public var lossProbability: Double
     /// Mean time between a device's reboots (each comes back on a new port after 5 s).
     public var meanSecondsBetweenReboots: Double
+    /// Mean time between a device's network outages (its address unreachable both ways for
+    /// 30 s to 10 min; the device keeps running). Attacked devices have none.
+    public var meanSecondsBetweenOutages: Double
     /// nil: no detector (the gateway alone, for comparison).
     public var detection: DetectionConfiguration?
     public var model: DetectionModel?
@@ -24,7 +27,8 @@ public struct LabOptions: Sendable {
 
     public init(scenario: Scenario, seed: UInt64 = 1, devices: Int = 40, durationSeconds: Double = 900,
                 attackStartSeconds: Double = 300, attackSeconds: Double = 300, lossProbability: Double = 0.002,
-                meanSecondsBetweenReboots: Double = 12 * 3600, detection: DetectionConfiguration? = DetectionConfiguration(),
+                meanSecondsBetweenReboots: Double = 12 * 3600, meanSecondsBetweenOutages: Double = 6 * 3600,
+                detection: DetectionConfiguration? = DetectionConfiguration(),
                 model: DetectionModel? = nil, featureSampleSeconds: Double = 0) {
         self.scenario = scenario
         self.seed = seed
@@ -34,6 +38,7 @@ public struct LabOptions: Sendable {
         self.attackSeconds = attackSeconds
         self.lossProbability = lossProbability
         self.meanSecondsBetweenReboots = meanSecondsBetweenReboots
+        self.meanSecondsBetweenOutages = meanSecondsBetweenOutages
         self.detection = detection
         self.model = model
         self.featureSampleSeconds = featureSampleSeconds
@@ -53,6 +58,7 @@ public struct LabOptions: Sendable {
         }
         guard (0..<0.5).contains(lossProbability) else { throw .invalidOption("--loss must be in [0, 0.5)") }
         guard meanSecondsBetweenReboots > 0 else { throw .invalidOption("the mean time between reboots must be positive") }
+        guard meanSecondsBetweenOutages > 0 else { throw .invalidOption("the mean time between outages must be positive") }
         if let problems = detection?.problems(), !problems.isEmpty {
             throw .invalidOption(problems.joined(separator: "; "))
         }

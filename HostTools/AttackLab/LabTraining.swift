@@ -12,6 +12,9 @@ public enum LabTraining {
         /// that training sees enough of the benign rare states (a new address, an unscheduled
         /// handshake) to learn them as normal.
         public var meanSecondsBetweenReboots = 1800.0
+        /// Outages likewise (every 15 min rather than 6 h): a device back after minutes of
+        /// silence is normal.
+        public var meanSecondsBetweenOutages = 900.0
         public var trainer = ModelTrainer.Options()
 
         public init() {}
@@ -24,7 +27,8 @@ public enum LabTraining {
             progress?("clean run, seed \(seed): \(options.devices) devices for \(Int(options.durationSeconds)) s (virtual)")
             let record = try AttackLab.run(LabOptions(scenario: .clean, seed: seed, devices: options.devices,
                                                       durationSeconds: options.durationSeconds,
-                                                      meanSecondsBetweenReboots: options.meanSecondsBetweenReboots, model: nil,
+                                                      meanSecondsBetweenReboots: options.meanSecondsBetweenReboots,
+                                                      meanSecondsBetweenOutages: options.meanSecondsBetweenOutages, model: nil,
                                                       featureSampleSeconds: options.sampleSeconds))
             samples += record.featureSamples.map { ModelTrainer.Sample(kid: $0.kid, vector: $0.vector, profile: $0.profile) }
         }

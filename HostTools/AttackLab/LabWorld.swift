@@ -33,6 +33,8 @@ final class LabWorld {
     var upstreamTaps: [PeerAddress: (inout [UInt8]) -> PeerAddress?] = [:]
     /// Sees every datagram a device sends, before loss (an eavesdropper).
     var eavesdroppers: [(PeerAddress, [UInt8]) -> Void] = []
+    /// Addresses whose network is down (an outage): nothing reaches them or leaves them.
+    var cutOff: Set<PeerAddress> = []
     /// The nodes that take datagrams the gateway sends on its own (CoAP pings), by address.
     private var listeners: [PeerAddress: ([UInt8]) -> Void] = [:]
     /// Everything the gateway published, and every decision the detector made, in order.
@@ -78,6 +80,7 @@ final class LabWorld {
 
     /// A datagram from `source` to the gateway; the gateway's answer, if any, goes to `reply`.
     func send(_ datagram: [UInt8], from source: PeerAddress, reply: (([UInt8]) -> Void)?) {
+        guard !cutOff.contains(source) else { return }
         for listen in eavesdroppers { listen(source, datagram) }
         guard !lost() else { return }
         schedule(at: now + Self.latencySeconds) { [self] in
@@ -103,7 +106,7 @@ final class LabWorld {
     /// The gateway's own datagrams (pings) to whoever listens at their address, by the same
     /// lossy, delayed network.
     private func deliverOutbound() {
-        for datagram in engine.takeOutbound() where !lost() {
+        for datagram in engine.takeOutbound() where !cutOff.contains(datagram.destination) && !lost() {
             schedule(at: now + Self.latencySeconds) { [self] in listeners[datagram.destination]?(datagram.bytes) }
         }
     }

@@ -101,6 +101,29 @@ import Testing
         #expect(answered.first?.evidence.evidence.first == "rule:one-kid-two-places")
     }
 
+    @Test(arguments: [false, true])
+    func requestsLostToAnOutageAreNotSequenceGapsButSkippedOnesAre(outage: Bool) {
+        let detector = Detector(model: nil)
+        _ = Self.device(detector, at: 0)
+        for second in 1...30 {
+            _ = detector.observe(.oscoreAccepted(kid: Self.kid, source: Self.home, sequenceNumber: UInt64(second),
+                                                 payloadBytes: 8, reading: nil), at: Double(second))
+        }
+        // Twenty Partial IVs skipped: after five minutes of silence, or one second after the last.
+        let next = outage ? 330.0 : 31.0
+        _ = detector.observe(.oscoreAccepted(kid: Self.kid, source: Self.home, sequenceNumber: 51, payloadBytes: 8,
+                                             reading: nil), at: next)
+        let vector = detector.features(of: Self.kid, at: next)?.vector ?? []
+        let gaps = vector[Feature.sequenceGapsLong.rawValue]
+        let jitter = vector[Feature.interArrivalJitter.rawValue]
+        if outage {
+            #expect(gaps == 0)
+            #expect(jitter < 0.1)
+        } else {
+            #expect(gaps > 15)
+        }
+    }
+
     @Test func aFloodFromOneSourceIsBlockedOnce() {
         let detector = Detector(model: nil)
         var decisions: [Decision] = []

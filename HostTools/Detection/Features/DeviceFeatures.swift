@@ -13,7 +13,7 @@ struct DeviceFeatures: Sendable {
     static let returnWindowSeconds = 120.0
     /// A silence longer than this is an outage (power, network, an attacker cutting the
     /// path): timing and telemetry steps start afresh after it instead of measuring across it.
-    static let outageSeconds = 60.0
+    static let outageSeconds = 20.0
 
     private var handshakesShort = DecayingCounter(tau: shortTau)
     private var failuresShort = DecayingCounter(tau: shortTau)
@@ -81,15 +81,20 @@ struct DeviceFeatures: Sendable {
         requestsLong.add(at: time)
         requestsTotal += 1
         payload.add(Double(payloadBytes))
-        if let last = lastRequest {
-            if time - last <= Self.outageSeconds {
-                interArrival.add(time - last)
-            } else {
-                lastReading = nil
-            }
+        let afterOutage = lastRequest.map { time - $0 > Self.outageSeconds } ?? false
+        if afterOutage {
+            // What the device measures moved while it was away: its yardstick starts again
+            // (eight readings), its usual step stays. A device back with lies still shows
+            // them as jumps; one back with a steady lie shows only to a fresh yardstick's
+            // spread (docs/detection.md, Limits).
+            reading = EWMAStatistics(alpha: reading.alpha)
+            lastReading = nil
+        } else if let last = lastRequest {
+            interArrival.add(time - last)
         }
         lastRequest = time
-        if let last = lastSequenceNumber, sequenceNumber > last + 1 {
+        // Requests lost to an outage are not gaps anyone made.
+        if let last = lastSequenceNumber, sequenceNumber > last + 1, !afterOutage {
             sequenceGapsLong.add(Double(min(sequenceNumber - last - 1, 1000)), at: time)
         }
         lastSequenceNumber = sequenceNumber
