@@ -9,6 +9,7 @@ import RampartLedger
 /// | `<prefix>/heads/<gateway id>` | the latest `TreeHead` of that gateway's local copy |
 /// | `<prefix>/devices/<kid hex>` | a device's registration (JSON) |
 /// | `<prefix>/status/<kid hex>` | a device's status: quarantine and revocation (JSON) |
+/// | `<prefix>/sessions/<kid hex>` | the gateway that completed the kid's latest handshake (JSON) |
 ///
 /// Block numbers are zero-padded so that etcd's byte order is the log's order.
 public struct ClusterKeys: Sendable {
@@ -24,6 +25,7 @@ public struct ClusterKeys: Sendable {
     public var heads: String { prefix + "/heads/" }
     public var devices: String { prefix + "/devices/" }
     public var statuses: String { prefix + "/status/" }
+    public var sessions: String { prefix + "/sessions/" }
 
     public func block(_ number: UInt64) -> String {
         let digits = String(number)
@@ -39,10 +41,11 @@ public struct ClusterKeys: Sendable {
     public func head(_ gateway: GatewayID) -> String { heads + gateway.hex }
     public func device(_ kid: [UInt8]) -> String { devices + LedgerJSON.hex(kid) }
     public func status(_ kid: [UInt8]) -> String { statuses + LedgerJSON.hex(kid) }
+    public func session(_ kid: [UInt8]) -> String { sessions + LedgerJSON.hex(kid) }
 
-    /// The kid in a device or status key.
+    /// The kid in a device, status or session key.
     public func kid(_ key: String) -> [UInt8]? {
-        for folder in [devices, statuses] where key.hasPrefix(folder) {
+        for folder in [devices, statuses, sessions] where key.hasPrefix(folder) {
             return ClusterKeys.bytes(hex: String(key.dropFirst(folder.count)))
         }
         return nil

@@ -8,7 +8,7 @@ import RampartRegistry
 /// A gateway in cluster mode, assembled over its data directory: its local ledger copy and
 /// signing key, its registry behind `ClusterDeviceDirectory`, the etcd client, and the two
 /// loops that keep them in step with the peers. The engine is built over `directory`; once it
-/// exists, `start(engine:)` connects the two.
+/// exists, `start(engine:events:)` connects the two.
 public final class ClusterMember: Sendable {
     public let directory: ClusterDeviceDirectory
     public let ledger: ClusterLedger
@@ -22,6 +22,7 @@ public final class ClusterMember: Sendable {
         // Set once in `start`, read in `stop`: both on the gateway's start-up and shutdown
         // path, never concurrently.
         var sync: ClusterRegistrySync?
+        var sightings: ClusterSessionSightings?
     }
 
     /// Opens the local state; contacts no one yet.
@@ -48,13 +49,18 @@ public final class ClusterMember: Sendable {
 
     /// Catches up with the cluster (or starts from the local copy when etcd does not answer)
     /// and starts following it. Peers' quarantines and revocations are applied through
-    /// `engine.perform`.
-    public func start(engine: GatewayEngine) async {
+    /// `engine.perform`; the kids' handshakes are shared with the peers and theirs published
+    /// on `events` (`ClusterSessionSightings`).
+    public func start(engine: GatewayEngine, events: EventBus) async {
         let sync = ClusterRegistrySync(directory: directory, etcd: etcd, keys: keys, gateway: signer.gatewayID,
                                        apply: { action, kid, reason in _ = try engine.perform(action, kid: kid, reason: reason) },
                                        logger: logger)
         syncHolder.sync = sync
         await sync.start()
+        let sightings = ClusterSessionSightings(etcd: etcd, keys: keys, gateway: signer.gatewayID, events: events,
+                                                logger: logger)
+        syncHolder.sightings = sightings
+        await sightings.start()
         await ledger.start()
         logger.info("cluster member started", metadata: ["gateway": "\(signer.gatewayID.hex)", "prefix": "\(keys.prefix)"])
     }
@@ -62,6 +68,7 @@ public final class ClusterMember: Sendable {
     /// Stops following; queued entries stay in the local queue for the next start.
     public func stop() async {
         await syncHolder.sync?.stop()
+        await syncHolder.sightings?.stop()
         await ledger.stop()
         await etcd.shutdown()
     }

@@ -15,6 +15,7 @@ public final class GatewayDeployment: Sendable {
     /// The cluster membership; nil in embedded mode.
     public let cluster: ClusterMember?
     private let writer: LedgerWriter?
+    private let events: EventBus
     private let configuration: GatewayConfiguration
     private let logger: Logger
     /// The digest of the configuration last recorded in the ledger, in the data directory.
@@ -29,22 +30,23 @@ public final class GatewayDeployment: Sendable {
             let engine = try GatewayEngine.open(configuration: configuration, registry: registry, events: events, logger: logger)
             let writer = try EmbeddedLedger.openWriter(dataDirectory: configuration.dataDirectory,
                                                        address: configuration.udpListen)
-            return GatewayDeployment(engine: engine, ledgerSink: writer, cluster: nil, writer: writer,
+            return GatewayDeployment(engine: engine, ledgerSink: writer, cluster: nil, writer: writer, events: events,
                                      configuration: configuration, logger: logger)
         }
         let member = try ClusterMember(configuration: configuration, registry: registry, logger: logger)
         let engine = try GatewayEngine.open(configuration: configuration, directory: member.directory, events: events,
                                             logger: logger)
-        return GatewayDeployment(engine: engine, ledgerSink: member.ledger, cluster: member, writer: nil,
+        return GatewayDeployment(engine: engine, ledgerSink: member.ledger, cluster: member, writer: nil, events: events,
                                  configuration: configuration, logger: logger)
     }
 
     private init(engine: GatewayEngine, ledgerSink: any LedgerSink, cluster: ClusterMember?, writer: LedgerWriter?,
-                 configuration: GatewayConfiguration, logger: Logger) {
+                 events: EventBus, configuration: GatewayConfiguration, logger: Logger) {
         self.engine = engine
         self.ledgerSink = ledgerSink
         self.cluster = cluster
         self.writer = writer
+        self.events = events
         self.configuration = configuration
         self.logger = logger
     }
@@ -52,7 +54,7 @@ public final class GatewayDeployment: Sendable {
     /// Joins the cluster (no-op when embedded) and records a changed configuration. Call once
     /// the server is serving.
     public func start() async {
-        await cluster?.start(engine: engine)
+        await cluster?.start(engine: engine, events: events)
         await recordConfigurationChange()
     }
 

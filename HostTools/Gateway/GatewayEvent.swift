@@ -46,6 +46,10 @@ public struct GatewayEvent: Sendable {
         /// The address a device's session just moved away from (to `current`) answered a
         /// CoAP ping: something there is still alive — the kid is in two places at once.
         case previousPeerAnswered(kid: [UInt8], previous: PeerAddress, current: PeerAddress)
+        /// Cluster mode: another gateway (`gateway`, its id) completed a handshake for this
+        /// kid. The device now has its session there; requests here on an older session
+        /// come from a second holder of its key.
+        case sessionOnPeer(kid: [UInt8], gateway: String)
     }
 }
 

@@ -47,6 +47,8 @@ public struct EventLogSubscriber: Sendable {
                 "kid": "\(kid?.hexString ?? "-")", "rejection": "\(rejection)", "source": "\(source)"])
         case .sessionEvicted(let kid):
             logger.info("session evicted", metadata: ["kid": "\(kid.hexString)"])
+        case .sessionOnPeer(let kid, let gateway):
+            logger.debug("a peer gateway reports a session", metadata: ["kid": "\(kid.hexString)", "gateway": "\(gateway)"])
         case .previousPeerAnswered(let kid, let previous, let current):
             logger.notice("a device's previous address answered a ping after its session moved", metadata: [
                 "kid": "\(kid.hexString)", "previous": "\(previous)", "current": "\(current)"])

@@ -128,6 +128,8 @@ public final class GatewayMetrics: Sendable {
             if changed { sourcesBlocked.increment() }
         case .previousPeerAnswered:
             previousPeersAnswered.increment()
+        case .sessionOnPeer:
+            break
         }
     }
 

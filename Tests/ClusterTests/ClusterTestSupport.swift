@@ -21,8 +21,11 @@ final class ClusterGateway: @unchecked Sendable {
     private(set) var deployment: GatewayDeployment
     private(set) var server: GatewayServer
     private(set) var events: EventBus
+    /// Whether the gateway runs its detector (rules only, no model).
+    let detects: Bool
 
-    init(name: String, endpoints: [String], prefix: String) async throws {
+    init(name: String, endpoints: [String], prefix: String, detects: Bool = false) async throws {
+        self.detects = detects
         self.name = name
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-cluster-\(name)-\(UUID().uuidString)").path
         var configuration = GatewayConfiguration()
@@ -34,10 +37,11 @@ final class ClusterGateway: @unchecked Sendable {
         configuration.cluster.keyPrefix = prefix
         configuration.cluster.advertiseAddress = name
         self.configuration = configuration
-        (deployment, server, events) = try await Self.start(configuration)
+        (deployment, server, events) = try await Self.start(configuration, detects: detects)
     }
 
-    private static func start(_ configuration: GatewayConfiguration) async throws -> (GatewayDeployment, GatewayServer, EventBus) {
+    private static func start(_ configuration: GatewayConfiguration,
+                              detects: Bool) async throws -> (GatewayDeployment, GatewayServer, EventBus) {
         let events = EventBus()
         let deployment = try GatewayDeployment.open(configuration: configuration, events: events, logger: quietLogger)
         var options = GatewayServerOptions()
@@ -45,6 +49,10 @@ final class ClusterGateway: @unchecked Sendable {
         options.tickInterval = .milliseconds(20)
         options.notifySystemd = false
         options.ledger = deployment.ledgerSink
+        if detects {
+            options.detection = DetectionService(configuration: configuration.detection, model: nil,
+                                                 responder: .engine(deployment.engine), logger: quietLogger)
+        }
         let server = try await GatewayServer.start(configuration: configuration, engine: deployment.engine, events: events,
                                                    adminToken: nil, logger: quietLogger, options: options)
         await deployment.start()
@@ -75,7 +83,7 @@ final class ClusterGateway: @unchecked Sendable {
     /// lifecycle tests' subject, not the cluster's.
     func restart() async throws {
         configuration.udpListen = "127.0.0.1:0"
-        (deployment, server, events) = try await Self.start(configuration)
+        (deployment, server, events) = try await Self.start(configuration, detects: detects)
     }
 
     func remove() {
@@ -83,15 +91,18 @@ final class ClusterGateway: @unchecked Sendable {
     }
 }
 
-/// Three etcd members and `gateways` gateways sharing a fresh key prefix; always torn down.
-func withCluster<T>(gateways count: Int = 3, _ body: (EtcdTestCluster, [ClusterGateway]) async throws -> T) async throws -> T {
+/// Three etcd members and `gateways` gateways sharing a fresh key prefix (running their
+/// detectors if `detects`); always torn down.
+func withCluster<T>(gateways count: Int = 3, detects: Bool = false,
+                    _ body: (EtcdTestCluster, [ClusterGateway]) async throws -> T) async throws -> T {
     let etcd = try await EtcdTestCluster.start(members: 3)
     defer { etcd.stop() }
     let prefix = "/rampart-test-\(UUID().uuidString.prefix(8))"
     var gateways: [ClusterGateway] = []
     do {
         for index in 0 ..< count {
-            gateways.append(try await ClusterGateway(name: "gw\(index)", endpoints: etcd.clientEndpoints, prefix: prefix))
+            gateways.append(try await ClusterGateway(name: "gw\(index)", endpoints: etcd.clientEndpoints, prefix: prefix,
+                                                     detects: detects))
         }
         let result = try await body(etcd, gateways)
         for gateway in gateways { await gateway.stop(); gateway.remove() }
@@ -134,5 +145,36 @@ func marker(_ subject: String) -> PendingEntry {
 func markerSubjects(_ store: LedgerStore) throws -> [String] {
     try store.entries(from: 0, limit: Int(store.treeSize)).compactMap { entry in
         entry.type == .policyChange && entry.body["reason"] == .text("cluster test") ? entry.body["subject"]?.textValue : nil
+    }
+}
+
+/// The evidence of the actions a gateway took, from its event bus.
+final class ActionLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var evidence: [[UInt8]: [String]] = [:]
+    private var task: Task<Void, Never>? = nil
+
+    init(_ events: EventBus) {
+        let stream = events.subscribe(capacity: 1 << 16)
+        task = Task { [weak self] in
+            for await event in stream {
+                guard case .actionTaken(let kid, _, _, _, let carried?) = event.kind else { continue }
+                self?.note(kid, carried.evidence)
+            }
+        }
+    }
+
+    deinit { task?.cancel() }
+
+    private func note(_ kid: [UInt8], _ strings: [String]) {
+        lock.lock()
+        evidence[kid, default: []] += strings
+        lock.unlock()
+    }
+
+    func evidence(for kid: [UInt8]) -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return evidence[kid] ?? []
     }
 }

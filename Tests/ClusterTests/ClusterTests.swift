@@ -61,6 +61,34 @@ struct ClusterTests {
         }
     }
 
+    @Test("one kid on two gateways: after a clone's handshake on B, the original's requests on A get the kid quarantined everywhere")
+    func oneKidOnTwoGateways() async throws {
+        try await withCluster(gateways: 2, detects: true) { _, gateways in
+            let (a, b) = (gateways[0], gateways[1])
+            _ = try SimulatedFleet.register(count: 1, seed: 41, suite: 0, into: a.member.directory)
+            let kid = try SimulatedIdentity(index: 0, seed: 41, suite: 0, crypto: .init()).kid
+            #expect(await eventually(within: 5) { b.status(kid) == .active })
+            let actions = ActionLog(a.events)
+
+            // The original talks to A; a clone with the same key, to B.
+            let original = SimulatorOptions(gateway: a.udpAddress, gatewayCredential: try a.credential(suite: 0),
+                                            deviceCount: 1, readingsPerSecond: 4, durationSeconds: 8, suite: 0, seed: 41,
+                                            rampUpSeconds: 0.1, threads: 1)
+            async let first = Simulator.run(original, progressIntervalSeconds: 60)
+            #expect(await eventually(within: 4) { a.engine.sessionCount == 1 })
+            let clone = SimulatorOptions(gateway: b.udpAddress, gatewayCredential: try b.credential(suite: 0),
+                                         deviceCount: 1, readingsPerSecond: 4, durationSeconds: 1.5, suite: 0, seed: 41,
+                                         rampUpSeconds: 0.1, threads: 1)
+            let cloned = try await Simulator.run(clone, progressIntervalSeconds: 60)
+            #expect(cloned.handshakesSucceeded >= 1)
+
+            #expect(await eventually(within: 6) { a.status(kid) == .quarantined && b.status(kid) == .quarantined },
+                    "A's detector quarantined the kid and B applied it")
+            #expect(await eventually(within: 2) { actions.evidence(for: kid).contains("rule:one-kid-two-gateways") })
+            _ = try await first
+        }
+    }
+
     @Test("killing the etcd leader during writes: writes continue on the quorum, nothing is lost or doubled")
     func leaderKilledDuringWrites() async throws {
         try await withCluster(gateways: 2) { etcd, gateways in

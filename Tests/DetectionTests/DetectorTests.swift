@@ -124,6 +124,25 @@ import Testing
         }
     }
 
+    @Test func requestsOnAnOlderSessionAfterAPeerGatewaysHandshakeAreTwoHolders() {
+        let detector = Detector(model: nil)
+        func request(_ n: UInt64, at time: Double) -> [Decision] {
+            detector.observe(.oscoreAccepted(kid: Self.kid, source: Self.home, sequenceNumber: n, payloadBytes: 8,
+                                             reading: nil), at: time)
+        }
+        _ = Self.device(detector, at: 0)
+        // The device moved to the peer, then came back here with a new handshake: no finding.
+        _ = detector.observe(.sessionOnPeer(kid: Self.kid, gateway: "00aa00aa00aa00aa"), at: 10)
+        _ = Self.device(detector, at: 20, session: 2)
+        #expect(request(1, at: 25).isEmpty)
+        // A peer's handshake; a request already in flight is not evidence, a later one is.
+        _ = detector.observe(.sessionOnPeer(kid: Self.kid, gateway: "00aa00aa00aa00aa"), at: 30)
+        #expect(request(2, at: 31).isEmpty)
+        let later = request(3, at: 33)
+        #expect(Self.actions(later) == ["quarantine"])
+        #expect(later.first?.evidence.evidence.first == "rule:one-kid-two-gateways")
+    }
+
     @Test func aFloodFromOneSourceIsBlockedOnce() {
         let detector = Detector(model: nil)
         var decisions: [Decision] = []

@@ -20,6 +20,7 @@ import Testing
             .actionTaken(kid: [0xAA], action: .quarantine, reason: "operator", changed: true, evidence: nil),
             .sessionEvicted(kid: [0xAA]),
             .previousPeerAnswered(kid: [0xAA], previous: Self.source, current: .udp(host: "198.51.100.1", port: 4000)),
+            .sessionOnPeer(kid: [0xAA], gateway: "0011223344556677"),
         ]
         for kind in kinds {
             let record = try #require(EventRecord(kind, at: 12.5))

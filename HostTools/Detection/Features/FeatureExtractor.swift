@@ -25,6 +25,15 @@ struct FeatureExtractor {
     private var sourceActivity = BoundedTable<PeerAddress, SourceActivity>(capacity: tableCapacity)
     /// kid → sources it completed handshakes from, most recent first (for the clone rule).
     private var handshakeSources: [[UInt8]: [(PeerAddress, Double)]] = [:]
+    /// kid → the peer gateway that last reported a handshake for it, and when (cluster mode).
+    private var peerSessions = BoundedTable<[UInt8], PeerSession>(capacity: tableCapacity)
+    /// Requests this soon after a peer's report may have been in flight already.
+    static let peerSessionGraceSeconds = 2.0
+
+    struct PeerSession {
+        var gateway: String
+        var time: Double
+    }
 
     struct EphemeralRecord {
         var source: PeerAddress
@@ -73,6 +82,8 @@ struct FeatureExtractor {
             }
             sourceKids[source] = kid
             sourceActivity[source, default: SourceActivity()].everCompleted = true
+            // The device's session is here now: a peer's earlier one is the older.
+            _ = peerSessions.remove(kid)
             if let finding = cloneFinding(kid: kid, source: source, at: time) { update.findings.append(finding) }
 
         case .handshakeFailed(let kid, let source, let failure):
@@ -101,6 +112,11 @@ struct FeatureExtractor {
                 from: source, sequenceNumber: sequenceNumber, payloadBytes: payloadBytes,
                 reading: reading.map { Double($0.valueQ16) / 65_536 }, at: time)
             sourceKids[source] = kid
+            if let peer = peerSessions[kid], time - peer.time > Self.peerSessionGraceSeconds {
+                _ = peerSessions.remove(kid)
+                update.findings.append(Finding(rule: .twoGateways, subject: .device(kid),
+                                               detail: "a request here from \(source) on the session older than gateway \(peer.gateway)'s"))
+            }
 
         case .oscoreRejected(let kid, let source, let rejection):
             let linked = kid ?? sourceKids[source]
@@ -128,6 +144,9 @@ struct FeatureExtractor {
              .sessionEvicted(let kid):
             devices[kid]?.contextDropped = true
             devices[kid]?.rekeyExpectedUntil = time + 60
+
+        case .sessionOnPeer(let kid, let gateway):
+            peerSessions[kid] = PeerSession(gateway: gateway, time: time)
 
         case .previousPeerAnswered(let kid, let previous, let current):
             update.kid = kid

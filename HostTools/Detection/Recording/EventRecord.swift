@@ -25,6 +25,8 @@ public struct EventRecord: Codable, Sendable, Equatable {
     public var detector: Bool? = nil
     /// Where a device's session moved to (previous-peer-answered; `source` is where it was).
     public var current: String? = nil
+    /// The peer gateway that reported a session (session-on-peer).
+    public var gateway: String? = nil
 
     public init?(_ event: GatewayEvent.Kind, at time: Double) {
         t = time
@@ -77,6 +79,10 @@ public struct EventRecord: Codable, Sendable, Equatable {
             self.kid = Self.hex(kid)
             source = previous.description
             self.current = current.description
+        case .sessionOnPeer(let kid, let gateway):
+            type = "session-on-peer"
+            self.kid = Self.hex(kid)
+            self.gateway = gateway
         case .sourceBlocked:
             return nil
         }
@@ -119,6 +125,9 @@ public struct EventRecord: Codable, Sendable, Equatable {
         case "session-evicted":
             guard let kidBytes else { return nil }
             return .sessionEvicted(kid: kidBytes)
+        case "session-on-peer":
+            guard let kidBytes else { return nil }
+            return .sessionOnPeer(kid: kidBytes, gateway: gateway ?? "")
         case "previous-peer-answered":
             guard let kidBytes else { return nil }
             return .previousPeerAnswered(kid: kidBytes, previous: peer, current: .serial(path: current ?? ""))

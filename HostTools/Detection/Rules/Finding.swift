@@ -21,6 +21,9 @@ public struct Finding: Sendable, Equatable {
         case oscoreForgery = "oscore-forgery"
         /// One kid established sessions from two sources in turn (A, B, A): a clone.
         case clone = "one-kid-two-places"
+        /// Cluster mode: requests on this gateway's session for a kid after another gateway
+        /// completed a handshake for it. A device keeps one session; two are two holders.
+        case twoGateways = "one-kid-two-gateways"
         /// A handshake with a revoked credential: a stolen key used after its revocation.
         case revokedCredentialUsed = "revoked-credential-used"
         /// A source starting handshakes far faster than any device re-keys.
@@ -53,7 +56,7 @@ public struct Finding: Sendable, Equatable {
     /// a way to lock it out).
     public var implicatesCredential: Bool {
         switch rule {
-        case .authenticationFailed, .clone, .revokedCredentialUsed: true
+        case .authenticationFailed, .clone, .twoGateways, .revokedCredentialUsed: true
         case .replayedMessage1, .replayedMessage3, .oscoreReplay, .oscoreForgery, .handshakeFlood: false
         }
     }

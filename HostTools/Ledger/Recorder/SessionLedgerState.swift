@@ -76,8 +76,9 @@ struct SessionLedgerState {
                                               action: "block-source", reason: reason, changed: changed)
                 .pendingEntry(time: now))
         case .handshakeFailed(nil, _, _), .oscoreRejected(nil, _, _), .handshakeStarted, .echoChallengeSent,
-             .datagramDropped, .previousPeerAnswered:
-            // (An answered ping is evidence; the detector's decision on it is what the ledger keeps.)
+             .datagramDropped, .previousPeerAnswered, .sessionOnPeer:
+            // (An answered ping or a peer's session is evidence; the detector's decision on it
+            // is what the ledger keeps.)
             // No registered kid to attribute them to: counted by the metrics, not the ledger.
             break
         }
