@@ -16,6 +16,7 @@ public func runSelfTest<Output: Console, Entropy: RandomSource>(
     checkEDHOCTrace2(&report)
     checkEDHOCSuiteNegotiation(&report)
     checkEDHOCSuite0(&report)
+    checkOSCOREAppendixC(&report)
     checkEntropy(&report, &entropy)
 }
 
