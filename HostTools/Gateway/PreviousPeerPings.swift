@@ -31,19 +31,23 @@ final class PreviousPeerPings: Sendable {
 
     private let pending = Mutex<[Key: Pending]>([:])
     private let outbox = Mutex<[OutboundDatagram]>([])
+    /// Lets every transport's call after each datagram skip the lock while the queue is
+    /// empty (nearly always).
+    private let queued = Atomic<Int>(0)
 
     /// Queues a ping to `peer` about `kid`, whose session moved to `current`. False when the
     /// table or the queue is full (the ping is skipped; the slower A → B → A rule remains).
     func ping(_ peer: PeerAddress, kid: [UInt8], current: PeerAddress, messageID: UInt16, now: Double) -> Bool {
-        let queued = pending.withLock { table in
+        let tracked = pending.withLock { table in
             guard table.count < Self.capacity else { return false }
             table[Key(peer: peer, messageID: messageID)] = Pending(kid: kid, current: current, sentAt: now)
             return true
         }
-        guard queued else { return false }
+        guard tracked else { return false }
         return outbox.withLock { queue in
             guard queue.count < Self.outboxCapacity else { return false }
             queue.append(OutboundDatagram(destination: peer, bytes: CoAPReply.ping(messageID: messageID)))
+            queued.store(queue.count, ordering: .relaxed)
             return true
         }
     }
@@ -68,9 +72,12 @@ final class PreviousPeerPings: Sendable {
 
     /// The queued datagrams, removed.
     func takeOutbound() -> [OutboundDatagram] {
-        outbox.withLock { queue in
-            guard !queue.isEmpty else { return [] }
-            defer { queue.removeAll(keepingCapacity: true) }
+        guard queued.load(ordering: .relaxed) > 0 else { return [] }
+        return outbox.withLock { queue in
+            defer {
+                queue.removeAll(keepingCapacity: true)
+                queued.store(0, ordering: .relaxed)
+            }
             return queue
         }
     }
