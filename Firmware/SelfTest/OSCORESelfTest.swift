@@ -25,47 +25,23 @@ public func checkOSCOREAppendixC<Output: Console>(_ report: inout SelfTestReport
 /// C.1-C.3: each context the Master Secret, Master Salt, Sender ID, Recipient ID and ID Context
 /// derive (§3.2.1), and the nonces of Partial IV 0 (§5.2) of its sender and of its recipient.
 func checkOSCOREKeyDerivation<Output: Console>(_ report: inout SelfTestReport<Output>) {
-    var outcome = OSCOREAppendixCCheck.derivation(.c1Client)
-    report.check(outcome.senderKey, "OSCORE C.1.1 Sender Key")
-    report.check(outcome.recipientKey, "OSCORE C.1.1 Recipient Key")
-    report.check(outcome.commonIV, "OSCORE C.1.1 Common IV")
-    report.check(outcome.senderNonce, "OSCORE C.1.1 sender nonce (Partial IV 0)")
-    report.check(outcome.recipientNonce, "OSCORE C.1.1 recipient nonce (Partial IV 0)")
+    checkOSCOREKeyDerivation(.c1Client, "OSCORE C.1.1", &report)
+    checkOSCOREKeyDerivation(.c1Server, "OSCORE C.1.2", &report)
+    checkOSCOREKeyDerivation(.c2Client, "OSCORE C.2.1", &report)
+    checkOSCOREKeyDerivation(.c2Server, "OSCORE C.2.2", &report)
+    checkOSCOREKeyDerivation(.c3Client, "OSCORE C.3.1", &report)
+    checkOSCOREKeyDerivation(.c3Server, "OSCORE C.3.2", &report)
+}
 
-    outcome = OSCOREAppendixCCheck.derivation(.c1Server)
-    report.check(outcome.senderKey, "OSCORE C.1.2 Sender Key")
-    report.check(outcome.recipientKey, "OSCORE C.1.2 Recipient Key")
-    report.check(outcome.commonIV, "OSCORE C.1.2 Common IV")
-    report.check(outcome.senderNonce, "OSCORE C.1.2 sender nonce (Partial IV 0)")
-    report.check(outcome.recipientNonce, "OSCORE C.1.2 recipient nonce (Partial IV 0)")
-
-    outcome = OSCOREAppendixCCheck.derivation(.c2Client)
-    report.check(outcome.senderKey, "OSCORE C.2.1 Sender Key")
-    report.check(outcome.recipientKey, "OSCORE C.2.1 Recipient Key")
-    report.check(outcome.commonIV, "OSCORE C.2.1 Common IV")
-    report.check(outcome.senderNonce, "OSCORE C.2.1 sender nonce (Partial IV 0)")
-    report.check(outcome.recipientNonce, "OSCORE C.2.1 recipient nonce (Partial IV 0)")
-
-    outcome = OSCOREAppendixCCheck.derivation(.c2Server)
-    report.check(outcome.senderKey, "OSCORE C.2.2 Sender Key")
-    report.check(outcome.recipientKey, "OSCORE C.2.2 Recipient Key")
-    report.check(outcome.commonIV, "OSCORE C.2.2 Common IV")
-    report.check(outcome.senderNonce, "OSCORE C.2.2 sender nonce (Partial IV 0)")
-    report.check(outcome.recipientNonce, "OSCORE C.2.2 recipient nonce (Partial IV 0)")
-
-    outcome = OSCOREAppendixCCheck.derivation(.c3Client)
-    report.check(outcome.senderKey, "OSCORE C.3.1 Sender Key")
-    report.check(outcome.recipientKey, "OSCORE C.3.1 Recipient Key")
-    report.check(outcome.commonIV, "OSCORE C.3.1 Common IV")
-    report.check(outcome.senderNonce, "OSCORE C.3.1 sender nonce (Partial IV 0)")
-    report.check(outcome.recipientNonce, "OSCORE C.3.1 recipient nonce (Partial IV 0)")
-
-    outcome = OSCOREAppendixCCheck.derivation(.c3Server)
-    report.check(outcome.senderKey, "OSCORE C.3.2 Sender Key")
-    report.check(outcome.recipientKey, "OSCORE C.3.2 Recipient Key")
-    report.check(outcome.commonIV, "OSCORE C.3.2 Common IV")
-    report.check(outcome.senderNonce, "OSCORE C.3.2 sender nonce (Partial IV 0)")
-    report.check(outcome.recipientNonce, "OSCORE C.3.2 recipient nonce (Partial IV 0)")
+/// The five facts of one context's derivation, each its own check.
+func checkOSCOREKeyDerivation<Output: Console>(_ name: OSCOREContextName, _ section: StaticString,
+                                               _ report: inout SelfTestReport<Output>) {
+    let outcome = OSCOREAppendixCCheck.derivation(name)
+    report.check(outcome.senderKey, section, "Sender Key")
+    report.check(outcome.recipientKey, section, "Recipient Key")
+    report.check(outcome.commonIV, section, "Common IV")
+    report.check(outcome.senderNonce, section, "sender nonce (Partial IV 0)")
+    report.check(outcome.recipientNonce, section, "recipient nonce (Partial IV 0)")
 }
 
 /// C.4-C.6 (§8.1, §8.2): without and with a Master Salt, and with an ID Context sent as

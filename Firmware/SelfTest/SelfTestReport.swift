@@ -12,12 +12,22 @@ public struct SelfTestReport<Output: Console> {
     }
 
     public mutating func check(_ condition: Bool, _ name: StaticString) {
+        check(condition, name, "")
+    }
+
+    /// A check named by its subject and the fact checked ("OSCORE C.1.1", "Sender Key"):
+    /// one subject's facts checked by one helper without a literal per combination.
+    public mutating func check(_ condition: Bool, _ subject: StaticString, _ fact: StaticString) {
         if condition {
             passed += 1
         } else {
             failed += 1
             output.write("FAIL ")
-            output.write(name)
+            output.write(subject)
+            if fact.utf8CodeUnitCount > 0 {
+                output.write(" ")
+                output.write(fact)
+            }
             output.write("\n")
         }
     }
